@@ -1,0 +1,231 @@
+"""The library API: one :class:`Partnership` per database file.
+
+>>> import partnership
+>>> p = partnership.create("lancs.db", name="Lancaster Community Safety Partnership",
+...                        governance="alliance")
+>>> p.partners.add(slug="lancs-police", name="Lancashire Constabulary", kind="police")
+>>> [f.message for f in p.check()]
+
+Every write is one transaction and one or more change-log entries; every error a
+user can cause is a :class:`~partnership.errors.PartnershipError` with a sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from . import models
+from .converter import structure, unstructure
+from .errors import AlreadyExists, NoDatabase, ValidationError
+from .records import Collection, to_row
+from .store import Store, now_utc
+
+#: cross-entity rules run before a model is written: ``RULES[cls] = [fn(p, model)]``
+RULES: dict[type, list[Callable[[Partnership, Any], None]]] = {}
+
+
+def rule(cls: type) -> Callable[[Callable[[Partnership, Any], None]], Callable[[Partnership, Any], None]]:
+    """Decorator registering a rule that must hold before ``cls`` is written."""
+
+    def wrap(fn: Callable[[Partnership, Any], None]) -> Callable[[Partnership, Any], None]:
+        RULES.setdefault(cls, []).append(fn)
+        return fn
+
+    return wrap
+
+
+def today() -> dt.date:
+    """Today's date, or ``$PARTNERSHIP_TODAY`` (for demos and tests with a fixed clock)."""
+    fixed = os.environ.get("PARTNERSHIP_TODAY")
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            raise ValidationError(
+                f"PARTNERSHIP_TODAY must be a date written YYYY-MM-DD (got '{fixed}')") from None
+    return dt.date.today()
+
+
+class Partnership:
+    """An open partnership database and everything that can be done with it."""
+
+    def __init__(self, store: Store, *, plugins_dir: str | os.PathLike[str] | None = None,
+                 clock: Callable[[], dt.date] | None = None) -> None:
+        self.store = store
+        self.plugins_dir = plugins_dir
+        self._clock = clock or today
+
+    # -- life cycle -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Partnership:
+        """Open an existing partnership database (upgrading its schema if needed)."""
+        actor = kwargs.pop("actor", None)
+        store = Store.open(path, actor=actor)
+        p = cls(store, **kwargs)
+        if not store.is_initialised():
+            store.close()
+            raise NoDatabase(
+                f"{store.path} holds no partnership yet; create one with 'partnership init NAME'")
+        return p
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str] | None = None, *, name: str, purpose: str = "",
+               governance: str | models.Governance = "other", actor: str | None = None,
+               **kwargs: Any) -> Partnership:
+        """Create a new partnership database at ``path`` (refused if one exists there)."""
+        info = structure(models.Partnership,
+                         {"name": name, "purpose": purpose, "governance": governance, **{
+                             k: kwargs.pop(k) for k in ("licence", "licence_url", "website")
+                             if k in kwargs}})
+        store = Store.open(path, create=True, actor=actor)
+        try:
+            if store.is_initialised():
+                existing = store.db["partnership"].get(1)["name"]
+                raise AlreadyExists(
+                    "partnership database", store.path,
+                    f"it already holds '{existing}'; use another --db path, or change it with "
+                    f"'partnership about --name ...'")
+            p = cls(store, **kwargs)
+            with store.transaction():
+                row = to_row(info)
+                row.update(id=1, created_at=now_utc())
+                store.db["partnership"].insert(row)
+                store.log("add", "partnership", "1", f"partnership created: {info.name}",
+                          unstructure_row(info))
+        except BaseException:
+            store.close()
+            raise
+        return p
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Partnership:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def today(self) -> dt.date:
+        return self._clock()
+
+    # -- the partnership itself ---------------------------------------------------
+
+    def info(self) -> models.Partnership:
+        row = self.store.db["partnership"].get(1)
+        data = {k: row[k] for k in ("name", "purpose", "governance", "licence", "licence_url", "website")}
+        return structure(models.Partnership, data)
+
+    def update_info(self, **changes: Any) -> models.Partnership:
+        """Change the partnership's name, purpose, governance model, licence or website."""
+        with self.store.transaction():
+            before = self.info()
+            after = structure(models.Partnership, {**to_row(before), **changes})
+            old, new = to_row(before), to_row(after)
+            changed = {k: v for k, v in new.items() if old[k] != v}
+            if changed:
+                self.store.db["partnership"].update(1, changed)
+                self.store.log("update", "partnership", "1",
+                               f"partnership: changed {', '.join(sorted(changed))}",
+                               {"changed": changed, "before": {k: old[k] for k in changed}})
+            return after
+
+    # -- collections ----------------------------------------------------------------
+
+    @cached_property
+    def partners(self) -> Collection[models.Partner]:
+        return Collection(self, models.Partner)
+
+    @cached_property
+    def people(self) -> Collection[models.Person]:
+        return Collection(self, models.Person)
+
+    @cached_property
+    def outcomes(self) -> Collection[models.Outcome]:
+        return Collection(self, models.Outcome)
+
+    @cached_property
+    def stakes(self) -> Collection[models.Stake]:
+        return Collection(self, models.Stake)
+
+    @cached_property
+    def contributions(self) -> Collection[models.Contribution]:
+        return Collection(self, models.Contribution)
+
+    def collection(self, cls: type) -> Collection[Any]:
+        """The collection for any stored model class (used by import/export)."""
+        return Collection(self, cls)
+
+    def validate(self, model: Any) -> None:
+        """Run the cross-entity rules registered for ``type(model)``."""
+        for fn in RULES.get(type(model), ()):
+            fn(self, model)
+
+    # -- change log -----------------------------------------------------------------
+
+    def changes(self, *, since: str | None = None, entity: str | None = None,
+                limit: int | None = None) -> list[models.Change]:
+        """The change log, newest first; ``since`` is an ISO date or timestamp."""
+        where, params = [], []
+        if since:
+            try:
+                dt.date.fromisoformat(since[:10])
+            except ValueError:
+                raise ValidationError(
+                    f"since must be a date written YYYY-MM-DD (got '{since}')") from None
+            where.append("at >= ?")
+            params.append(since)
+        if entity:
+            where.append("entity = ?")
+            params.append(entity)
+        sql = "SELECT * FROM changes"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            models.Change(**{**r, "data": json.loads(r["data"] or "{}")})
+            for r in self.store.db.query(sql, params)
+        ]
+
+    # -- checks -----------------------------------------------------------------------
+
+    @cached_property
+    def plugin_manager(self):  # type: ignore[no-untyped-def]
+        from .plugins import get_plugin_manager
+
+        return get_plugin_manager(self.plugins_dir)
+
+    def checks(self, scope: str = "partnership") -> list[Any]:
+        from .checks import collect_checks
+
+        return [c for c in collect_checks(self.plugin_manager) if c.scope == scope]
+
+    def check(self, *, scope: str = "partnership", options: dict[str, Any] | None = None) -> list[Any]:
+        """Run every check of ``scope`` (built-in and plugin) and return the findings."""
+        from .checks import run_checks
+        from .readonly import ReadOnlyView
+
+        view = ReadOnlyView(self.store.db.conn, self.today(), options)
+        return run_checks(self.store.db.conn, self.checks(scope), view)
+
+
+def unstructure_row(model: Any) -> dict[str, Any]:
+    return to_row(model)
+
+
+def open(path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Partnership:  # noqa: A001
+    """Open the partnership database at ``path`` (default ``$PARTNERSHIP_DB`` or partnership.db)."""
+    return Partnership.open(path, **kwargs)
+
+
+def create(path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Partnership:
+    """Create a partnership database at ``path``; see :meth:`Partnership.create`."""
+    return Partnership.create(path, **kwargs)

@@ -1,0 +1,128 @@
+"""Checks: rules that read the partnership and report findings.
+
+A check is registered through the ``register_checks`` hook, by the built-ins and by
+plugins alike. It receives a :class:`~partnership.readonly.ReadOnlyView` and yields
+:class:`Finding` objects. A check that raises or returns something else is reported
+as a finding naming its plugin; the other checks still run.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+from attrs import define, field
+
+from .errors import PluginError
+from .readonly import ReadOnlyView, read_only
+
+__all__ = ["Severity", "Finding", "Check", "collect_checks", "run_checks"]
+
+
+class Severity(str, enum.Enum):
+    PROBLEM = "problem"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _severity(value: Any) -> Severity:
+    return value if isinstance(value, Severity) else Severity(value)
+
+
+@define(kw_only=True, frozen=True)
+class Finding:
+    """One thing a check found: which rule, about what, what is wrong, what to do."""
+
+    rule: str
+    subject: str
+    message: str
+    advice: str = ""
+    severity: Severity = field(default=Severity.PROBLEM, converter=_severity)
+    #: the step of the method it concerns (1-6), or 0 for none
+    step: int = 0
+    #: the check that produced it and the plugin that registered the check
+    check: str = ""
+    plugin: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = attrs.asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+
+@define(kw_only=True, frozen=True)
+class Check:
+    """A named rule: ``run(view)`` returns an iterable of :class:`Finding`."""
+
+    name: str
+    description: str
+    run: Callable[[ReadOnlyView], Iterable[Finding]]
+    step: int = 0
+    #: what the check looks at: "partnership" (run by ``partnership check``) or another scope
+    scope: str = "partnership"
+    plugin: str = ""
+
+
+def collect_checks(pm: Any) -> list[Check]:
+    """Every check registered through the hook, with the plugin that registered it."""
+    found: list[Check] = []
+    seen: dict[str, str] = {}
+    for impl in pm.hook.register_checks.get_hookimpls():
+        plugin = impl.plugin_name
+
+        def register(check: Check, _plugin: str = plugin) -> None:
+            if not isinstance(check, Check):
+                raise PluginError(
+                    f"plugin '{_plugin}' registered {check!r}, not a partnership.Check")
+            if check.name in seen:
+                raise PluginError(
+                    f"check '{check.name}' from plugin '{_plugin}' clashes with the one from "
+                    f"'{seen[check.name]}'; rename one of them")
+            seen[check.name] = _plugin
+            found.append(attrs.evolve(check, plugin=_plugin))
+
+        try:
+            impl.function(register=register)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f"plugin '{plugin}' failed while registering checks ({type(exc).__name__}: "
+                f"{exc})") from None
+    return found
+
+
+def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[Finding]:
+    """Run each check read-only; a failing check becomes a finding, never an exception."""
+    findings: list[Finding] = []
+    for check in checks:
+        try:
+            with read_only(conn):
+                produced = list(check.run(view))
+            bad = [f for f in produced if not isinstance(f, Finding)]
+            if bad:
+                raise TypeError(f"returned {type(bad[0]).__name__}, not Finding")
+        except Exception as exc:
+            findings.append(Finding(
+                rule="check-failed",
+                subject=f"plugin {check.plugin}",
+                message=f"check '{check.name}' failed: {type(exc).__name__}: {exc}",
+                advice="the other checks still ran; tell the plugin's author, or remove the plugin",
+                severity=Severity.WARNING,
+                check=check.name,
+                plugin=check.plugin,
+            ))
+            continue
+        findings.extend(
+            attrs.evolve(f, check=f.check or check.name, plugin=check.plugin,
+                         step=f.step or check.step)
+            for f in produced
+        )
+    order = {Severity.PROBLEM: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    findings.sort(key=lambda f: (f.step, order[f.severity], f.rule, f.subject))
+    return findings

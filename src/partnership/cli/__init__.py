@@ -1,0 +1,95 @@
+"""The ``partnership`` command: parse, call the library, print.
+
+It holds no business rules. Library errors (:class:`PartnershipError`) become one
+line on stderr and a non-zero exit. Heavy imports happen inside commands, so
+``partnership --help`` stays fast; Datasette is imported only by commands that serve
+or publish.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import click
+
+#: modules under partnership.cli that add commands; each has register(cli)
+COMMAND_MODULES = [
+    "core",
+]
+
+
+class Context:
+    """What every command needs: where the database is and which plugins to load."""
+
+    def __init__(self, db: str, plugins_dir: str | None, actor: str | None) -> None:
+        self.db = db
+        self.plugins_dir = plugins_dir
+        self.actor = actor
+
+    def open(self) -> Any:
+        from partnership.api import Partnership
+
+        return Partnership.open(self.db, plugins_dir=self.plugins_dir, actor=self.actor)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+class PartnershipGroup(click.Group):
+    """A group that turns library errors into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from partnership.errors import PartnershipError
+
+        try:
+            return super().invoke(ctx)
+        except PartnershipError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise click.ClickException(
+                    "the database is busy with another long write; try again in a moment") from None
+            raise click.ClickException(f"database error: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(
+                f"the database file could not be read ({exc}); run 'partnership doctor' "
+                f"or restore a backup") from None
+
+
+@click.group(cls=PartnershipGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH", envvar="PARTNERSHIP_DB", default="partnership.db",
+              show_default=True, help="The partnership database file (or set PARTNERSHIP_DB).")
+@click.option("--plugins-dir", metavar="DIR", type=click.Path(),
+              help="Also load plugins from the .py files in DIR.")
+@click.option("--as", "actor", metavar="NAME", envvar="PARTNERSHIP_ACTOR",
+              help="Who is making changes, for the change log (default: your login name).")
+@click.version_option(package_name="partnership")
+@click.pass_context
+def cli(ctx: click.Context, db: str, plugins_dir: str | None, actor: str | None) -> None:
+    """Record, check and openly report a partnership of organisations.
+
+    Start with 'partnership init NAME', or try 'partnership demo demo.db'.
+    Every command that reads has --json for scripts.
+    """
+    ctx.obj = Context(db, plugins_dir, actor)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"partnership.cli.{_name}").register(cli)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="partnership")
+    except KeyboardInterrupt:
+        click.echo("interrupted; nothing was written", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,419 @@
+"""Commands for steps 1 and 2: the partnership, partners, people, outcomes, stakes and
+contributions; checks, the change log, import/export and the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from . import pass_context
+from .output import done, emit_json, table
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """Only the options the user actually gave (for updates)."""
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _show(obj: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(obj)
+        return
+    from .output import _plain, cell
+
+    data = _plain(obj)
+    width = max(len(k) for k in data)
+    for k, v in data.items():
+        click.echo(f"{k.ljust(width)}  {cell(v)}")
+
+
+# -- the partnership --------------------------------------------------------------
+
+@click.command()
+@click.argument("name")
+@click.option("--purpose", default="", help="Why the partnership exists, in a sentence.")
+@click.option("--governance", default="other", show_default=True, metavar="MODEL",
+              help="federation, franchise, alliance, professional-partnership, "
+                   "self-organising-network, consumer-governed or other.")
+@click.option("--licence", default=None, help="Licence of the published data (default OGL-UK-3.0).")
+@pass_context
+def init(ctx: Any, name: str, purpose: str, governance: str, licence: str | None) -> None:
+    """Create a new partnership database (at --db, default partnership.db)."""
+    from partnership.api import Partnership
+
+    extra = _given(licence=licence)
+    with Partnership.create(ctx.db, name=name, purpose=purpose, governance=governance,
+                            actor=ctx.actor, **extra) as p:
+        done(f"created '{p.info().name}' in {ctx.db}")
+
+
+@click.command()
+@click.option("--name", default=None)
+@click.option("--purpose", default=None)
+@click.option("--governance", default=None, metavar="MODEL")
+@click.option("--licence", default=None)
+@click.option("--licence-url", default=None)
+@click.option("--website", default=None)
+@json_option
+@pass_context
+def about(ctx: Any, as_json: bool, **changes: Any) -> None:
+    """Show the partnership (or change it, with any of the options)."""
+    with ctx.open() as p:
+        changes = _given(**changes)
+        info = p.update_info(**changes) if changes else p.info()
+        if changes:
+            done("updated the partnership")
+        data = {**emit_ready(info), "schema_version": p.store.schema_version, "database": p.store.path}
+        _show(data, as_json)
+
+
+def emit_ready(model: Any) -> dict[str, Any]:
+    from .output import _plain
+
+    return dict(_plain(model))
+
+
+# -- partners -----------------------------------------------------------------------
+
+@click.group()
+def partner() -> None:
+    """Organisations in the partnership."""
+
+
+@partner.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="The organisation's full name.")
+@click.option("--kind", default="other", show_default=True,
+              help="council, school, police, health, fire, housing, charity, voluntary, "
+                   "community, faith, business, university, government or other.")
+@click.option("--description", default="")
+@click.option("--website", default="")
+@pass_context
+def partner_add(ctx: Any, **fields: Any) -> None:
+    """Add a partner organisation, identified by SLUG (e.g. lancs-police)."""
+    with ctx.open() as p:
+        added = p.partners.add(**fields)
+        done(f"added partner {added.slug}")
+
+
+@partner.command("update")
+@click.argument("slug")
+@click.option("--name", default=None)
+@click.option("--kind", default=None)
+@click.option("--description", default=None)
+@click.option("--website", default=None)
+@pass_context
+def partner_update(ctx: Any, slug: str, **changes: Any) -> None:
+    """Change a partner's details."""
+    with ctx.open() as p:
+        p.partners.update(slug, **_given(**changes))
+        done(f"updated partner {slug}")
+
+
+PARTNER_COLUMNS = [("slug", "slug"), ("name", "name"), ("kind", "kind")]
+
+# -- people ----------------------------------------------------------------------------
+
+
+@click.group()
+def person() -> None:
+    """Members of partner organisations. Email and phone are private: never published."""
+
+
+@person.command("add")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--partner", required=True, help="Slug of the person's organisation.")
+@click.option("--role", default="")
+@click.option("--email", default=None, help="Private: never published.")
+@click.option("--phone", default=None, help="Private: never published.")
+@pass_context
+def person_add(ctx: Any, **fields: Any) -> None:
+    """Add a person, identified by SLUG (e.g. jo-bloggs)."""
+    with ctx.open() as p:
+        added = p.people.add(**fields)
+        done(f"added person {added.slug} ({added.partner})")
+
+
+@person.command("update")
+@click.argument("slug")
+@click.option("--name", default=None)
+@click.option("--partner", default=None)
+@click.option("--role", default=None)
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+@pass_context
+def person_update(ctx: Any, slug: str, **changes: Any) -> None:
+    """Change a person's details."""
+    with ctx.open() as p:
+        p.people.update(slug, **_given(**changes))
+        done(f"updated person {slug}")
+
+
+PERSON_COLUMNS = [("slug", "slug"), ("name", "name"), ("partner", "partner"), ("role", "role")]
+
+# -- outcomes -----------------------------------------------------------------------
+
+
+@click.group()
+def outcome() -> None:
+    """Shared outcomes: changes in the world for the people the partners help."""
+
+
+@outcome.command("add")
+@click.argument("slug")
+@click.option("--title", required=True, help="The change, e.g. 'Fewer residents suffer repeated ASB'.")
+@click.option("--beneficiaries", default="", help="The people the partners are trying to help.")
+@click.option("--description", default="")
+@click.option("--status", default="proposed", show_default=True,
+              help="proposed, agreed, achieved, dropped or rebooting.")
+@pass_context
+def outcome_add(ctx: Any, **fields: Any) -> None:
+    """Add an outcome, identified by SLUG (e.g. fewer-repeat-asb)."""
+    with ctx.open() as p:
+        added = p.outcomes.add(**fields)
+        done(f"added outcome {added.slug}")
+
+
+@outcome.command("update")
+@click.argument("slug")
+@click.option("--title", default=None)
+@click.option("--beneficiaries", default=None)
+@click.option("--description", default=None)
+@click.option("--status", default=None)
+@pass_context
+def outcome_update(ctx: Any, slug: str, **changes: Any) -> None:
+    """Change an outcome, e.g. its status once agreed."""
+    with ctx.open() as p:
+        p.outcomes.update(slug, **_given(**changes))
+        done(f"updated outcome {slug}")
+
+
+OUTCOME_COLUMNS = [("slug", "slug"), ("status", "status"), ("title", "title"),
+                   ("beneficiaries", "beneficiaries")]
+
+# -- stakes ---------------------------------------------------------------------------
+
+
+@click.group()
+def stake() -> None:
+    """Which partners have a stake in which outcome, and why (openly)."""
+
+
+@stake.command("add")
+@click.argument("outcome")
+@click.argument("partner")
+@click.option("--motivation", default="", help="Why this partner collaborates on this outcome.")
+@pass_context
+def stake_add(ctx: Any, **fields: Any) -> None:
+    """Record that PARTNER has a stake in OUTCOME."""
+    with ctx.open() as p:
+        added = p.stakes.add(**fields)
+        done(f"added stake of {added.partner} in {added.outcome}")
+
+
+@stake.command("update")
+@click.argument("outcome")
+@click.argument("partner")
+@click.option("--motivation", required=True)
+@pass_context
+def stake_update(ctx: Any, outcome: str, partner: str, motivation: str) -> None:
+    """Change a partner's stated motivation."""
+    with ctx.open() as p:
+        p.stakes.update(outcome, partner, motivation=motivation)
+        done(f"updated stake of {partner} in {outcome}")
+
+
+@stake.command("list")
+@click.option("--outcome", default=None, help="Only this outcome.")
+@click.option("--partner", default=None, help="Only this partner.")
+@json_option
+@pass_context
+def stake_list(ctx: Any, as_json: bool, **where: Any) -> None:
+    """List stakes with motivations."""
+    with ctx.open() as p:
+        rows = p.stakes.list(**_given(**where))
+        if as_json:
+            emit_json(rows)
+        else:
+            table(rows, [("outcome", "outcome"), ("partner", "partner"), ("motivation", "motivation")])
+
+
+@stake.command("remove")
+@click.argument("outcome")
+@click.argument("partner")
+@pass_context
+def stake_remove(ctx: Any, outcome: str, partner: str) -> None:
+    """Remove a stake (the change log keeps a copy)."""
+    with ctx.open() as p:
+        p.stakes.remove(outcome, partner)
+        done(f"removed stake of {partner} in {outcome}")
+
+
+# -- contributions ----------------------------------------------------------------------
+
+
+@click.group()
+def contribution() -> None:
+    """What each partner brings to each outcome."""
+
+
+@contribution.command("add")
+@click.argument("outcome")
+@click.argument("partner")
+@click.option("--kind", default="other", show_default=True,
+              help="people, money, skills, data, systems, premises or other.")
+@click.option("--description", required=True, help="What is brought, e.g. 'Two PCSOs'.")
+@click.option("--amount", default=None, help="How much, e.g. 2 (needs --unit).")
+@click.option("--unit", default=None, help="Unit of the amount, e.g. FTE, GBP, hours.")
+@click.option("--additional/--business-as-usual", default=False, show_default=True,
+              help="New because of the partnership, or would happen anyway.")
+@pass_context
+def contribution_add(ctx: Any, **fields: Any) -> None:
+    """Record what PARTNER brings to OUTCOME."""
+    with ctx.open() as p:
+        added = p.contributions.add(**_given(**fields))
+        done(f"added contribution #{added.id}: {added.partner} to {added.outcome}")
+
+
+@contribution.command("update")
+@click.argument("id", type=int)
+@click.option("--kind", default=None)
+@click.option("--description", default=None)
+@click.option("--amount", default=None)
+@click.option("--unit", default=None)
+@click.option("--additional/--business-as-usual", default=None)
+@pass_context
+def contribution_update(ctx: Any, id: int, **changes: Any) -> None:
+    """Change contribution number ID."""
+    with ctx.open() as p:
+        p.contributions.update(id, **_given(**changes))
+        done(f"updated contribution #{id}")
+
+
+@contribution.command("list")
+@click.option("--outcome", default=None, help="Only this outcome.")
+@click.option("--partner", default=None, help="Only this partner.")
+@json_option
+@pass_context
+def contribution_list(ctx: Any, as_json: bool, **where: Any) -> None:
+    """List contributions."""
+    with ctx.open() as p:
+        rows = p.contributions.list(**_given(**where))
+        if as_json:
+            emit_json(rows)
+        else:
+            table(rows, CONTRIBUTION_COLUMNS)
+
+
+CONTRIBUTION_COLUMNS = [("id", "#"), ("outcome", "outcome"), ("partner", "partner"),
+                        ("kind", "kind"), ("amount", "amount"), ("unit", "unit"),
+                        ("additional", "additional"), ("description", "description")]
+
+
+@contribution.command("remove")
+@click.argument("id", type=int)
+@pass_context
+def contribution_remove(ctx: Any, id: int) -> None:
+    """Remove contribution number ID (the change log keeps a copy)."""
+    with ctx.open() as p:
+        p.contributions.remove(id)
+        done(f"removed contribution #{id}")
+
+
+def _slug_commands(group: click.Group, attr: str, label: str, columns: list[tuple[str, str]],
+                   filters: tuple[str, ...] = ()) -> None:
+    """Add list, show and remove to a group of slug-identified records."""
+
+    @group.command("list")
+    @json_option
+    @pass_context
+    def list_(ctx: Any, as_json: bool, **where: Any) -> None:
+        with ctx.open() as p:
+            rows = getattr(p, attr).list(**_given(**where))
+            if as_json:
+                emit_json(rows)
+            else:
+                table(rows, columns)
+
+    for name in filters:
+        list_ = click.option(f"--{name}", default=None, help=f"Only this {name}.")(list_)
+    list_.help = f"List {attr}."
+
+    @group.command("show")
+    @click.argument("slug")
+    @json_option
+    @pass_context
+    def show(ctx: Any, slug: str, as_json: bool) -> None:
+        with ctx.open() as p:
+            _show(getattr(p, attr).get(slug), as_json)
+
+    show.help = f"Show one {label}."
+
+    @group.command("remove")
+    @click.argument("slug")
+    @pass_context
+    def remove(ctx: Any, slug: str) -> None:
+        with ctx.open() as p:
+            getattr(p, attr).remove(slug)
+            done(f"removed {label} {slug}")
+
+    remove.help = f"Remove a {label} nothing refers to (the change log keeps a copy)."
+
+
+_slug_commands(partner, "partners", "partner", PARTNER_COLUMNS, ("kind",))
+_slug_commands(person, "people", "person", PERSON_COLUMNS, ("partner",))
+_slug_commands(outcome, "outcomes", "outcome", OUTCOME_COLUMNS, ("status",))
+
+
+# -- checks, log ------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--step", type=click.IntRange(1, 6), default=None, help="Only findings on this step.")
+@json_option
+@pass_context
+def check(ctx: Any, step: int | None, as_json: bool) -> None:
+    """Check the partnership against the method; exit status 1 if a problem is found."""
+    with ctx.open() as p:
+        findings = [f for f in p.check() if step is None or f.step == step]
+    if as_json:
+        emit_json([f.to_dict() for f in findings])
+    elif not findings:
+        click.echo("No findings: every check passed.")
+    else:
+        for f in findings:
+            click.echo(f"[{f.severity.value}] step {f.step} {f.rule}: {f.message}")
+            if f.advice:
+                click.echo(f"    what to do: {f.advice}")
+        problems = sum(1 for f in findings if f.severity.value == "problem")
+        click.echo(f"\n{len(findings)} finding(s), {problems} problem(s).")
+    if any(f.severity.value == "problem" for f in findings):
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--since", default=None, metavar="DATE", help="Only changes on or after DATE.")
+@click.option("--entity", default=None, help="Only changes to one kind of record, e.g. outcome.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@json_option
+@pass_context
+def log(ctx: Any, since: str | None, entity: str | None, limit: int, as_json: bool) -> None:
+    """The change log: what changed, who changed it, when (newest first)."""
+    with ctx.open() as p:
+        changes = p.changes(since=since, entity=entity, limit=limit)
+    if as_json:
+        emit_json(changes)
+    else:
+        table(changes, [("at", "when"), ("actor", "who"), ("action", "action"), ("summary", "what")])
+
+
+def register(cli: click.Group) -> None:
+    for command in (init, about, partner, person, outcome, stake, contribution, check, log):
+        cli.add_command(command)
+    from . import exchange
+
+    exchange.register(cli)

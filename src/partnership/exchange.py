@@ -1,0 +1,257 @@
+"""Import and export of a whole partnership (YAML or JSON) and of single tables (CSV).
+
+An export is a mapping with a ``partnership`` block and one list per section (see
+:data:`SECTIONS`). Import validates every row first, then writes all of them in one
+transaction, matching existing rows by key, so importing the same file twice changes
+nothing. Any bad row aborts the import with every problem listed and nothing written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import models
+from .converter import structure
+from .errors import ImportFileError, PartnershipError
+from .records import Collection, to_row
+
+FORMAT = "partnership/1"
+
+#: stored models in the order they are imported (referenced tables first).
+#: Feature modules append their models here.
+SECTIONS: list[type] = [
+    models.Partner,
+    models.Person,
+    models.Outcome,
+    models.Stake,
+    models.Contribution,
+]
+
+
+def section_names() -> dict[str, type]:
+    return {m.__entity__.section: m for m in SECTIONS}  # type: ignore[attr-defined]
+
+
+def export_data(p: Any, *, include_private: bool = True) -> dict[str, Any]:
+    """The whole partnership as plain data, ready for YAML or JSON."""
+    info = to_row(p.info())
+    data: dict[str, Any] = {"format": FORMAT, "partnership": info}
+    for cls in SECTIONS:
+        rows = [to_row(m) for m in p.collection(cls).list()]
+        bools = [a.name for a in attrs.fields(cls) if a.type in (bool, "bool")]
+        for row in rows:
+            for name in bools:
+                row[name] = bool(row[name])
+            if not include_private:
+                for a in attrs.fields(cls):
+                    if a.metadata.get("private"):
+                        row.pop(a.name, None)
+        data[cls.__entity__.section] = rows  # type: ignore[attr-defined]
+    return data
+
+
+def dumps(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def read_document(path: str | Path, text: str | None = None) -> dict[str, Any]:
+    """Parse a YAML or JSON export file, with a clear error for anything unreadable."""
+    path = Path(path)
+    try:
+        raw = text if text is not None else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFileError(f"cannot read {path}: {exc}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(raw)
+        else:
+            import yaml
+
+            data = yaml.safe_load(raw)
+    except Exception as exc:  # yaml and json errors carry the line
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        line = line + 1 if line is not None else getattr(exc, "lineno", None)
+        where = f" line {line}" if line else ""
+        raise ImportFileError(f"{path}{where} is not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {first}") from None
+    if not isinstance(data, dict):
+        raise ImportFileError(f"{path} must hold a mapping with 'partnership' and sections like 'partners'")
+    return data
+
+
+def plan(data: dict[str, Any], source: str) -> tuple[dict[str, Any] | None, list[tuple[type, list[Any]]]]:
+    """Validate a document completely: the partnership block and every row."""
+    known = section_names()
+    problems: list[str] = []
+    extra = set(data) - set(known) - {"format", "partnership"}
+    if extra:
+        problems.append(
+            f"unknown section(s) {', '.join(sorted(extra))} (known: {', '.join(known)})")
+    fmt = data.get("format", FORMAT)
+    if fmt != FORMAT:
+        problems.append(f"format '{fmt}' is not one this version reads ({FORMAT})")
+    info = data.get("partnership")
+    if info is not None:
+        try:
+            structure(models.Partnership, info, "partnership")
+        except PartnershipError as exc:
+            problems.append(str(exc))
+    sections: list[tuple[type, list[Any]]] = []
+    for cls in SECTIONS:
+        name = cls.__entity__.section  # type: ignore[attr-defined]
+        rows = data.get(name) or []
+        if not isinstance(rows, list):
+            problems.append(f"{name} must be a list of rows")
+            continue
+        built = []
+        for i, row in enumerate(rows):
+            try:
+                built.append(structure(cls, row))
+            except PartnershipError as exc:
+                problems.append(f"{name}[{i}] {exc}")
+        sections.append((cls, built))
+    if problems:
+        raise ImportFileError(_summary(source, problems), problems)
+    return info, sections
+
+
+def _summary(source: str, problems: list[str]) -> str:
+    shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+    return f"{source}: {shown}. Nothing was imported; fix the file and import it again"
+
+
+def _match(coll: Collection[Any], model: Any) -> Any:
+    """For auto-numbered rows without an id, find an existing row with the same match fields."""
+    ent = coll.entity
+    if not ent.match or getattr(model, ent.key[0]) is not None:
+        return model
+    row = to_row(model)
+    where = " AND ".join(f"[{f}] IS ?" for f in ent.match)
+    found = coll.p.store.db.execute(
+        f"SELECT [{ent.key[0]}] FROM [{ent.table}] WHERE {where} LIMIT 1", [row[f] for f in ent.match]
+    ).fetchone()
+    return attrs.evolve(model, **{ent.key[0]: found[0]}) if found else model
+
+
+def apply(p: Any, info: dict[str, Any] | None, sections: list[tuple[type, list[Any]]],
+          source: str) -> dict[str, dict[str, int]]:
+    """Write validated sections in one transaction; returns counts per section."""
+    counts: dict[str, dict[str, int]] = {}
+    problems: list[str] = []
+    with p.store.transaction():
+        if info:
+            p.update_info(**info)
+        for cls, rows in sections:
+            coll = p.collection(cls)
+            name = cls.__entity__.section  # type: ignore[attr-defined]
+            tally = counts.setdefault(name, {"added": 0, "updated": 0, "unchanged": 0})
+            for i, model in enumerate(rows):
+                try:
+                    tally[coll.upsert(_match(coll, model))] += 1
+                except PartnershipError as exc:
+                    problems.append(f"{name}[{i}] {exc}")
+        if problems:
+            raise ImportFileError(_summary(source, problems), problems)
+    return counts
+
+
+def import_document(p: Any, path: str | Path) -> dict[str, dict[str, int]]:
+    """Import a YAML or JSON file into an open partnership; all or nothing."""
+    data = read_document(path)
+    info, sections = plan(data, str(path))
+    return apply(p, info, sections, str(path))
+
+
+def read_csv_rows(path: str | Path, cls: type) -> Iterable[tuple[int, dict[str, Any]]]:
+    """Yield (line number, row) from a CSV whose header names the model's fields."""
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc}") from None
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            fields = [f.strip() for f in (reader.fieldnames or [])]
+            names = attrs.fields_dict(cls)
+            label = cls.__entity__.label  # type: ignore[attr-defined]
+            unknown = [f for f in fields if f not in names]
+            if not fields:
+                raise ImportFileError(f"{path} is empty; the first line must name the columns")
+            if unknown:
+                raise ImportFileError(
+                    f"{path} line 1: unknown column(s) {', '.join(unknown)} for {label}s "
+                    f"(allowed: {', '.join(names)})")
+            required = [a.name for a in attrs.fields(cls)
+                        if a.default is attrs.NOTHING and a.name not in fields]
+            if required:
+                raise ImportFileError(
+                    f"{path} line 1: missing column(s) {', '.join(required)} for {label}s")
+            reader.fieldnames = fields
+            for row in reader:
+                if None in row:
+                    yield reader.line_num, {"__extra__": row[None]}
+                    continue
+                yield reader.line_num, {k: v for k, v in row.items() if v is not None and v.strip() != ""}
+        except csv.Error as exc:
+            raise ImportFileError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path} is not UTF-8 text; save it as CSV UTF-8 and try again") from None
+
+
+def import_csv(p: Any, path: str | Path, section: str) -> dict[str, dict[str, int]]:
+    """Import one section from CSV; every bad row reported with its line, nothing written."""
+    known = section_names()
+    if section not in known:
+        raise ImportFileError(
+            f"cannot import CSV into '{section}'; choose one of {', '.join(known)}")
+    cls = known[section]
+    problems: list[str] = []
+    built: list[Any] = []
+    for line, row in read_csv_rows(path, cls):
+        if "__extra__" in row:
+            problems.append(f"line {line}: more values than columns")
+            continue
+        try:
+            built.append((line, structure(cls, row)))
+        except PartnershipError as exc:
+            problems.append(f"line {line}: {exc}")
+    if problems:
+        raise ImportFileError(_summary(str(path), problems), problems)
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    coll = p.collection(cls)
+    with p.store.transaction():
+        for line, model in built:
+            try:
+                counts[coll.upsert(_match(coll, model))] += 1
+            except PartnershipError as exc:
+                problems.append(f"line {line}: {exc}")
+        if problems:
+            raise ImportFileError(_summary(str(path), problems), problems)
+    return {section: counts}
+
+
+def export_csv(p: Any, section: str, *, include_private: bool = True) -> str:
+    known = section_names()
+    if section not in known:
+        raise ImportFileError(f"cannot export '{section}' as CSV; choose one of {', '.join(known)}")
+    rows = export_data(p, include_private=include_private)[section]
+    cls = known[section]
+    names = [a.name for a in attrs.fields(cls)
+             if include_private or not a.metadata.get("private")]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,20 @@
+"""The plugin hooks of partnership (pluggy project name ``partnership``).
+
+Every hook is a ``register_*(register)`` callback: the host passes a function and the
+plugin calls it with the objects it adds. Built-in checks and metrics are registered
+through these same hooks (see ``partnership.builtin``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("partnership")
+hookimpl = pluggy.HookimplMarker("partnership")
+
+
+@hookspec
+def register_checks(register: Callable[[Any], None]) -> None:
+    """Register checks: call ``register(Check(name=..., description=..., run=fn))``."""

@@ -1,0 +1,255 @@
+"""The data model of a partnership, as attrs classes.
+
+Models know nothing of SQLite or of the command line. Each one that is stored as a
+table carries an :class:`Entity` description (table, key, the word people use for it);
+fields carry metadata saying which are *private* (never published, never written to
+the change log) and which *refer* to another entity (checked before any write).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+from attrs import define, field
+
+from . import validators as v
+
+__all__ = [
+    "Entity",
+    "Governance",
+    "PartnerKind",
+    "OutcomeStatus",
+    "ContributionKind",
+    "Partnership",
+    "Partner",
+    "Person",
+    "Outcome",
+    "Stake",
+    "Contribution",
+    "Change",
+    "private",
+    "ref",
+    "is_private",
+    "entities",
+]
+
+
+@define(frozen=True)
+class Entity:
+    """How a model is stored and named: its table, key fields and human label."""
+
+    table: str
+    key: tuple[str, ...]
+    label: str
+    order_by: str = ""
+    #: the name of the section in an import/export file
+    section: str = ""
+    #: fields that identify a row when an import file gives no key (auto-numbered rows)
+    match: tuple[str, ...] = ()
+
+
+_ENTITIES: dict[str, type] = {}
+
+
+def entity(table: str, key: tuple[str, ...], label: str, order_by: str = "", section: str = "",
+           match: tuple[str, ...] = ()):
+    """Class decorator recording how a model is stored; see :class:`Entity`."""
+
+    def wrap(cls: type) -> type:
+        cls.__entity__ = Entity(  # type: ignore[attr-defined]
+            table, key, label, order_by or ", ".join(key), section or table, match)
+        _ENTITIES[table] = cls
+        return cls
+
+    return wrap
+
+
+def entities() -> dict[str, type]:
+    """Every stored model, by table name, in the order they were defined."""
+    return dict(_ENTITIES)
+
+
+def private(**kwargs: Any) -> Any:
+    """An attrs field that is personal or confidential: never published or logged."""
+    metadata = kwargs.pop("metadata", {})
+    return field(metadata={**metadata, "private": True}, **kwargs)
+
+
+def ref(table: str, **kwargs: Any) -> Any:
+    """An attrs field holding the key of a row in ``table`` (checked on every write)."""
+    metadata = kwargs.pop("metadata", {})
+    validator = kwargs.pop("validator", v.slug)
+    return field(metadata={**metadata, "ref": table}, validator=validator, **kwargs)
+
+
+def is_private(cls: type, name: str) -> bool:
+    return bool(attrs.fields_dict(cls)[name].metadata.get("private"))
+
+
+class Choice(str, enum.Enum):
+    """A closed set of values, written as their lowercase hyphenated value."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+class Governance(Choice):
+    """How a partnership is governed; the models of the method's sources."""
+
+    FEDERATION = "federation"
+    FRANCHISE = "franchise"
+    ALLIANCE = "alliance"
+    PROFESSIONAL_PARTNERSHIP = "professional-partnership"
+    SELF_ORGANISING_NETWORK = "self-organising-network"
+    CONSUMER_GOVERNED = "consumer-governed"
+    OTHER = "other"
+
+
+class PartnerKind(Choice):
+    COUNCIL = "council"
+    SCHOOL = "school"
+    POLICE = "police"
+    HEALTH = "health"
+    FIRE = "fire"
+    HOUSING = "housing"
+    CHARITY = "charity"
+    VOLUNTARY = "voluntary"
+    COMMUNITY = "community"
+    FAITH = "faith"
+    BUSINESS = "business"
+    UNIVERSITY = "university"
+    GOVERNMENT = "government"
+    OTHER = "other"
+
+
+class OutcomeStatus(Choice):
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
+    REBOOTING = "rebooting"
+
+
+class ContributionKind(Choice):
+    PEOPLE = "people"
+    MONEY = "money"
+    SKILLS = "skills"
+    DATA = "data"
+    SYSTEMS = "systems"
+    PREMISES = "premises"
+    OTHER = "other"
+
+
+@define(kw_only=True)
+class Partnership:
+    """The partnership itself: one per database."""
+
+    name: str = field(converter=v.strip, validator=v.text)
+    purpose: str = field(default="", converter=v.strip, validator=v.optional_text)
+    governance: Governance = Governance.OTHER
+    #: licence of the published data, an SPDX-like id or a name
+    licence: str = field(default="OGL-UK-3.0", converter=v.strip, validator=v.text)
+    licence_url: str = field(
+        default="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        converter=v.strip,
+        validator=v.optional_text,
+    )
+    website: str = field(default="", converter=v.strip, validator=v.optional_text)
+
+
+@entity("partners", ("slug",), "partner")
+@define(kw_only=True)
+class Partner:
+    """An organisation in the partnership."""
+
+    slug: str = field(validator=v.slug)
+    name: str = field(converter=v.strip, validator=v.text)
+    kind: PartnerKind = PartnerKind.OTHER
+    description: str = field(default="", converter=v.strip, validator=v.optional_text)
+    website: str = field(default="", converter=v.strip, validator=v.optional_text)
+
+
+@entity("people", ("slug",), "person")
+@define(kw_only=True)
+class Person:
+    """A member of a partner organisation. Email and phone are private."""
+
+    slug: str = field(validator=v.slug)
+    name: str = field(converter=v.strip, validator=v.text)
+    partner: str = ref("partners")
+    role: str = field(default="", converter=v.strip, validator=v.optional_text)
+    email: str | None = private(default=None, converter=v.strip, validator=v.email)
+    phone: str | None = private(default=None, converter=v.strip, validator=v.phone)
+
+
+@entity("outcomes", ("slug",), "outcome")
+@define(kw_only=True)
+class Outcome:
+    """A change in the world for the people the partners are trying to help."""
+
+    slug: str = field(validator=v.slug)
+    title: str = field(converter=v.strip, validator=v.text)
+    description: str = field(default="", converter=v.strip, validator=v.optional_text)
+    #: who the partners are trying to help
+    beneficiaries: str = field(default="", converter=v.strip, validator=v.optional_text)
+    status: OutcomeStatus = OutcomeStatus.PROPOSED
+
+
+@entity("stakes", ("outcome", "partner"), "stake")
+@define(kw_only=True)
+class Stake:
+    """A partner's stake in an outcome, with its openly stated motivation."""
+
+    outcome: str = ref("outcomes")
+    partner: str = ref("partners")
+    motivation: str = field(default="", converter=v.strip, validator=v.optional_text)
+
+
+def _unit_goes_with_amount(instance: Contribution, _a: attrs.Attribute, unit: str | None) -> None:
+    if unit is not None and not isinstance(unit, str):
+        raise v.FieldProblem(f"unit must be text (got {unit!r})")
+    if instance.amount is not None and not unit:
+        raise v.FieldProblem(
+            f"amount {instance.amount:g} needs a unit, like FTE, GBP, hours or sessions"
+        )
+    if unit and instance.amount is None:
+        raise v.FieldProblem(f"unit '{unit}' needs an amount, like --amount 2")
+
+
+@entity("contributions", ("id",), "contribution",
+        match=("outcome", "partner", "kind", "description"))
+@define(kw_only=True)
+class Contribution:
+    """What a partner brings to an outcome: people, money, skills, data, systems, premises."""
+
+    id: int | None = None
+    outcome: str = ref("outcomes")
+    partner: str = ref("partners")
+    kind: ContributionKind = ContributionKind.OTHER
+    description: str = field(converter=v.strip, validator=v.text)
+    amount: float | None = field(default=None, validator=v.non_negative)
+    unit: str | None = field(default=None, converter=v.strip, validator=_unit_goes_with_amount)
+    #: new because of the partnership (True) or business as usual (False)
+    additional: bool = False
+
+
+@define(kw_only=True, frozen=True)
+class Change:
+    """One entry of the change log: what changed, who changed it, when."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    key: str
+    summary: str
+    data: dict[str, Any] = field(factory=dict)
+
+

@@ -1,0 +1,148 @@
+"""Finding and loading plugins: built-ins, the ``partnership`` entry-point group, and
+a directory of ``.py`` files (``--plugins-dir``).
+
+Entry points are skipped under pytest (``sys._called_from_test``) and can be limited
+with ``PARTNERSHIP_LOAD_PLUGINS`` (a comma-separated list of distribution names; an
+empty value loads none).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+
+BUILTIN_MODULES = [
+    "partnership.builtin.core_checks",
+]
+
+ENTRY_POINT_GROUP = "partnership"
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    if getattr(sys, "_called_from_test", False) and "PARTNERSHIP_LOAD_PLUGINS" not in os.environ:
+        return
+    allowed = os.environ.get("PARTNERSHIP_LOAD_PLUGINS")
+    names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
+    for dist in importlib.metadata.distributions():
+        for ep in dist.entry_points:
+            if ep.group != ENTRY_POINT_GROUP:
+                continue
+            dist_name = dist.metadata["Name"]
+            if names is not None and dist_name not in names:
+                continue
+            if pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin '{ep.name}' from {dist_name} failed to load ({type(exc).__name__}: "
+                    f"{exc}); fix or uninstall it, or set PARTNERSHIP_LOAD_PLUGINS to skip it"
+                ) from None
+            _register(pm, plugin, ep.name, f"the package {dist_name}")
+            _DIST[ep.name] = dist_name
+
+
+_DIST: dict[str, str] = {}
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str, where: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin '{name}' in {where} is not valid: {exc}") from None
+    except ValueError as exc:
+        raise PluginError(f"plugin '{name}' in {where} could not be registered: {exc}") from None
+
+
+def load_plugin_file(path: Path) -> ModuleType:
+    """Import one ``.py`` file as a module, turning any failure into a one-line error."""
+    module_name = f"partnership_plugins_dir.{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot load plugin file {path}")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise PluginError(
+            f"plugin file {path} has a syntax error at line {exc.lineno}: {exc.msg}; fix it "
+            f"or move it out of the plugins directory"
+        ) from None
+    except Exception as exc:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+        line = f" at line {frames[-1].lineno}" if frames else ""
+        raise PluginError(
+            f"plugin file {path} failed to load{line} ({type(exc).__name__}: {exc}); fix it "
+            f"or move it out of the plugins directory"
+        ) from None
+    return module
+
+
+def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None) -> pluggy.PluginManager:
+    """A plugin manager with the hookspecs, built-ins, entry points and ``plugins_dir``."""
+    pm = pluggy.PluginManager("partnership")
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_MODULES:
+        _register(pm, importlib.import_module(name), name, "partnership itself")
+    _load_entry_points(pm)
+    if plugins_dir is not None:
+        directory = Path(plugins_dir)
+        if not directory.is_dir():
+            raise PluginError(f"plugins directory {directory} does not exist; check --plugins-dir")
+        for path in sorted(directory.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            module = load_plugin_file(path)
+            _register(pm, module, path.stem, str(path))
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(
+            f"plugin '{pm.get_name(exc.plugin)}' implements an unknown hook ({exc}); "
+            f"check the hook name against the plugin guide"
+        ) from None
+    return pm
+
+
+def plugin_source(pm: pluggy.PluginManager, name: str) -> str:
+    """Where a registered plugin came from: 'built-in', a package name, or a file."""
+    if name.startswith("partnership."):
+        return "built-in"
+    if name in _DIST:
+        return f"package {_DIST[name]}"
+    plugin = pm.get_plugin(name)
+    return getattr(plugin, "__file__", None) or "registered in code"
+
+
+#: what each kind of registration is called in ``describe_plugins``, with its collector.
+#: Feature modules add entries: ``CONTRIBUTIONS["metrics"] = collect_metrics``.
+CONTRIBUTIONS: dict[str, str] = {
+    "checks": "partnership.checks:collect_checks",
+}
+
+
+def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, object]]:
+    """Each plugin with its source and what it registers (checks, metrics, ...)."""
+    adds: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for kind, target in CONTRIBUTIONS.items():
+        module, _, attr = target.partition(":")
+        collect = getattr(importlib.import_module(module), attr)
+        for item in collect(pm):
+            adds.setdefault(item.plugin, {}).setdefault(kind, []).append(
+                {"name": item.name, "description": item.description})
+    rows = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not np[0].startswith("partnership."), np[0])):
+        rows.append({"name": name, "source": plugin_source(pm, name), "adds": adds.get(name, {})})
+    return rows

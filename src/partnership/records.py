@@ -1,0 +1,259 @@
+"""Generic storage of models: add, get, list, update, remove and upsert, with checks.
+
+A :class:`Collection` binds one attrs model (decorated with
+:func:`partnership.models.entity`) to its table. It validates through the cattrs
+converter, checks every reference before writing (so a wrong slug gets a sentence,
+not a foreign-key error), and logs every change, leaving private fields out of the log.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from .converter import structure, unstructure
+from .errors import AlreadyExists, Conflict, NotFound, ValidationError
+from .models import Entity, entities
+
+if TYPE_CHECKING:
+    from .api import Partnership
+
+T = TypeVar("T")
+
+
+def entity_of(cls: type) -> Entity:
+    return cls.__entity__  # type: ignore[attr-defined,no-any-return]
+
+
+def to_row(obj: Any) -> dict[str, Any]:
+    """A model as a dict of SQLite values (enums as text, booleans as 0/1)."""
+    row = unstructure(obj)
+    for name, value in row.items():
+        if isinstance(value, enum.Enum):
+            row[name] = value.value
+        elif isinstance(value, bool):
+            row[name] = int(value)
+    return row
+
+
+def public_data(cls: type, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` without the fields marked private: what the change log may hold."""
+    fields = attrs.fields_dict(cls)
+    return {k: v for k, v in row.items() if k not in fields or not fields[k].metadata.get("private")}
+
+
+def key_text(key: Iterable[Any]) -> str:
+    return "/".join(str(k) for k in key)
+
+
+class Collection(Generic[T]):
+    """The stored rows of one model, as a library API."""
+
+    def __init__(self, partnership: Partnership, cls: type[T]) -> None:
+        self.p = partnership
+        self.cls = cls
+        self.entity = entity_of(cls)
+
+    # -- helpers ----------------------------------------------------------------
+
+    @property
+    def _db(self):
+        return self.p.store.db
+
+    def _key_of(self, obj: T | dict[str, Any]) -> tuple[Any, ...]:
+        get = obj.get if isinstance(obj, dict) else lambda k: getattr(obj, k)
+        return tuple(get(k) for k in self.entity.key)
+
+    def _where(self) -> str:
+        return " AND ".join(f"[{k}] = ?" for k in self.entity.key)
+
+    def _from_row(self, row: dict[str, Any]) -> T:
+        names = attrs.fields_dict(self.cls)
+        return structure(self.cls, {k: v for k, v in row.items() if k in names})
+
+    def _structure(self, obj: T | dict[str, Any] | None, fields: dict[str, Any]) -> T:
+        if obj is None:
+            data = {k: v for k, v in fields.items()}
+        elif isinstance(obj, dict):
+            data = {**obj, **fields}
+        else:
+            return obj if not fields else attrs.evolve(obj, **fields)  # type: ignore[misc]
+        return structure(self.cls, data)
+
+    def check_refs(self, obj: T) -> None:
+        """Raise :class:`NotFound` for any field naming a row that does not exist."""
+        ents = entities()
+        for a in attrs.fields(self.cls):
+            table = a.metadata.get("ref")
+            value = getattr(obj, a.name)
+            if not table or value is None:
+                continue
+            target = ents[table]
+            label = entity_of(target).label
+            pk = entity_of(target).key[0]
+            if not self._db.execute(f"SELECT 1 FROM [{table}] WHERE [{pk}] = ?", [value]).fetchone():
+                known = [r[0] for r in self._db.execute(f"SELECT [{pk}] FROM [{table}] ORDER BY 1")]
+                raise NotFound(label, value, known)
+
+    def exists(self, *key: Any) -> bool:
+        return bool(self._db.execute(
+            f"SELECT 1 FROM [{self.entity.table}] WHERE {self._where()}", list(key)
+        ).fetchone())
+
+    # -- reading ----------------------------------------------------------------
+
+    def get(self, *key: Any) -> T:
+        """The row with this key, or :class:`NotFound` (with a did-you-mean)."""
+        rows = list(self._db.query(
+            f"SELECT * FROM [{self.entity.table}] WHERE {self._where()}", list(key)
+        ))
+        if not rows:
+            known: list[str] = []
+            if len(self.entity.key) == 1:
+                known = [str(r[0]) for r in self._db.execute(
+                    f"SELECT [{self.entity.key[0]}] FROM [{self.entity.table}] ORDER BY 1")]
+            raise NotFound(self.entity.label, key_text(key), known)
+        return self._from_row(rows[0])
+
+    def list(self, **where: Any) -> list[T]:
+        """Every row, optionally filtered by equality on fields, in a stable order."""
+        names = attrs.fields_dict(self.cls)
+        for k in where:
+            if k not in names:
+                raise ValidationError(f"{self.entity.label} has no field '{k}' to filter on")
+        clause = " AND ".join(f"[{k}] = ?" for k in where)
+        sql = f"SELECT * FROM [{self.entity.table}]"
+        if clause:
+            sql += f" WHERE {clause}"
+        sql += f" ORDER BY {self.entity.order_by}"
+        return [self._from_row(r) for r in self._db.query(sql, [
+            v.value if isinstance(v, enum.Enum) else v for v in where.values()])]
+
+    def count(self) -> int:
+        return self._db[self.entity.table].count
+
+    # -- writing ----------------------------------------------------------------
+
+    def add(self, obj: T | dict[str, Any] | None = None, **fields: Any) -> T:
+        """Validate and insert a new row; returns the stored model (with its id)."""
+        model = self._structure(obj, fields)
+        with self.p.store.transaction():
+            return self._insert(model)
+
+    def _insert(self, model: T) -> T:
+        self.check_refs(model)
+        self.p.validate(model)
+        row = to_row(model)
+        key = self._key_of(row)
+        if None not in key and self.exists(*key):
+            raise AlreadyExists(self.entity.label, key_text(key), self._exists_hint())
+        auto = len(self.entity.key) == 1 and row.get(self.entity.key[0]) is None
+        if auto:
+            row.pop(self.entity.key[0])
+        cursor = self._db.execute(
+            f"INSERT INTO [{self.entity.table}] ({', '.join(f'[{c}]' for c in row)}) "
+            f"VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        if auto:
+            model = attrs.evolve(model, **{self.entity.key[0]: cursor.lastrowid})  # type: ignore[misc]
+            row = to_row(model)
+        key = self._key_of(row)
+        self.p.store.log("add", self.entity.label, key_text(key), self.describe(model),
+                         public_data(self.cls, row))
+        return model
+
+    def _exists_hint(self) -> str:
+        if len(self.entity.key) == 1:
+            return f"choose another slug, or change the existing {self.entity.label} with update"
+        return f"change the existing {self.entity.label} with update instead"
+
+    def update(self, *key: Any, **changes: Any) -> T:
+        """Change some fields of an existing row (the key cannot change)."""
+        for k in self.entity.key:
+            if k in changes and changes[k] != key[self.entity.key.index(k)]:
+                raise ValidationError(
+                    f"the {k} of a {self.entity.label} cannot change; add a new one instead")
+        with self.p.store.transaction():
+            before = self.get(*key)
+            data = {**to_row(before), **changes}
+            data = {k: v for k, v in data.items()}
+            model = structure(self.cls, data)
+            return self._replace(before, model)
+
+    def _replace(self, before: T, model: T) -> T:
+        self.check_refs(model)
+        self.p.validate(model)
+        old, new = to_row(before), to_row(model)
+        changed = {k: new[k] for k in new if new[k] != old.get(k)}
+        if not changed:
+            return model
+        key = self._key_of(old)
+        sets = ", ".join(f"[{c}] = ?" for c in changed)
+        self._db.execute(
+            f"UPDATE [{self.entity.table}] SET {sets} WHERE {self._where()}",
+            [*changed.values(), *key],
+        )
+        shown = public_data(self.cls, changed)
+        hidden = sorted(set(changed) - set(shown))
+        summary = f"{self.describe(model)}: changed {', '.join(sorted(changed))}"
+        data = {"changed": shown, "before": public_data(self.cls, {k: old.get(k) for k in changed})}
+        if hidden:
+            data["private_fields_changed"] = hidden
+        self.p.store.log("update", self.entity.label, key_text(key), summary, data)
+        return model
+
+    def remove(self, *key: Any) -> T:
+        """Delete a row; refused while other rows refer to it. The log keeps a copy."""
+        with self.p.store.transaction():
+            model = self.get(*key)
+            self._refuse_if_referenced(key)
+            self._db.execute(f"DELETE FROM [{self.entity.table}] WHERE {self._where()}", list(key))
+            self.p.store.log("remove", self.entity.label, key_text(key), self.describe(model),
+                             public_data(self.cls, to_row(model)))
+            return model
+
+    def _refuse_if_referenced(self, key: tuple[Any, ...]) -> None:
+        if len(self.entity.key) != 1:
+            return
+        users = []
+        for table, cls in entities().items():
+            for a in attrs.fields(cls):
+                if a.metadata.get("ref") == self.entity.table:
+                    n = self._db.execute(
+                        f"SELECT count(*) FROM [{table}] WHERE [{a.name}] = ?", list(key)
+                    ).fetchone()[0]
+                    if n:
+                        users.append(f"{n} {entity_of(cls).table}")
+        if users:
+            raise Conflict(
+                f"{self.entity.label} '{key_text(key)}' is still used by {', '.join(users)}; "
+                f"remove or move those first"
+            )
+
+    def upsert(self, obj: T | dict[str, Any]) -> str:
+        """Insert, or update in place if the key exists: 'added', 'updated' or 'unchanged'."""
+        model = self._structure(obj, {})
+        key = self._key_of(model)
+        with self.p.store.transaction():
+            if None in key or not self.exists(*key):
+                self._insert(model)
+                return "added"
+            before = self.get(*key)
+            if to_row(before) == to_row(model):
+                return "unchanged"
+            self._replace(before, model)
+            return "updated"
+
+    # -- words ----------------------------------------------------------------
+
+    def describe(self, model: T) -> str:
+        """A short human description for the change log."""
+        for name in ("title", "name", "description"):
+            value = getattr(model, name, None)
+            if value:
+                return f"{self.entity.label} {key_text(self._key_of(model))} ({value})"
+        return f"{self.entity.label} {key_text(self._key_of(model))}"
