@@ -48,18 +48,20 @@ class Entity:
     section: str = ""
     #: fields that identify a row when an import file gives no key (auto-numbered rows)
     match: tuple[str, ...] = ()
+    #: published (without its private fields) to the public database
+    public: bool = True
 
 
 _ENTITIES: dict[str, type] = {}
 
 
 def entity(table: str, key: tuple[str, ...], label: str, order_by: str = "", section: str = "",
-           match: tuple[str, ...] = ()):
+           match: tuple[str, ...] = (), public: bool = True):
     """Class decorator recording how a model is stored; see :class:`Entity`."""
 
     def wrap(cls: type) -> type:
         cls.__entity__ = Entity(  # type: ignore[attr-defined]
-            table, key, label, order_by or ", ".join(key), section or table, match)
+            table, key, label, order_by or ", ".join(key), section or table, match, public)
         _ENTITIES[table] = cls
         return cls
 
