@@ -20,9 +20,8 @@ from functools import cached_property
 from typing import Any
 
 from . import models
-from .converter import structure, unstructure
 from .errors import AlreadyExists, NoDatabase, ValidationError
-from .records import Collection, to_row
+from .records import Collection, from_row, structure, to_row
 from .store import Store, now_utc
 
 #: cross-entity rules run before a model is written: ``RULES[cls] = [fn(p, model)]``
@@ -86,7 +85,7 @@ class Partnership:
         store = Store.open(path, create=True, actor=actor)
         try:
             if store.is_initialised():
-                existing = store.db["partnership"].get(1)["name"]
+                existing = store.query("SELECT name FROM partnership")[0]["name"]
                 raise AlreadyExists(
                     "partnership database", store.path,
                     f"it already holds '{existing}'; use another --db path, or change it with "
@@ -118,9 +117,7 @@ class Partnership:
     # -- the partnership itself ---------------------------------------------------
 
     def info(self) -> models.Partnership:
-        row = self.store.db["partnership"].get(1)
-        data = {k: row[k] for k in ("name", "purpose", "governance", "licence", "licence_url", "website")}
-        return structure(models.Partnership, data)
+        return from_row(models.Partnership, self.store.query("SELECT * FROM partnership WHERE id = 1")[0])
 
     def update_info(self, **changes: Any) -> models.Partnership:
         """Change the partnership's name, purpose, governance model, licence or website."""
@@ -192,7 +189,7 @@ class Partnership:
             sql += f" LIMIT {int(limit)}"
         return [
             models.Change(**{**r, "data": json.loads(r["data"] or "{}")})
-            for r in self.store.db.query(sql, params)
+            for r in self.store.query(sql, params)
         ]
 
     # -- checks -----------------------------------------------------------------------
@@ -213,8 +210,8 @@ class Partnership:
         from .checks import run_checks
         from .readonly import ReadOnlyView
 
-        view = ReadOnlyView(self.store.db.conn, self.today(), options)
-        return run_checks(self.store.db.conn, self.checks(scope), view)
+        view = ReadOnlyView(self.store.conn, self.today(), options)
+        return run_checks(self.store.conn, self.checks(scope), view)
 
 
 def unstructure_row(model: Any) -> dict[str, Any]:

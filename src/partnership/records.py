@@ -8,13 +8,14 @@ not a foreign-key error), and logs every change, leaving private fields out of t
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import typing
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .converter import structure, unstructure
 from .errors import AlreadyExists, Conflict, NotFound, ValidationError
 from .models import Entity, entities
 
@@ -28,11 +29,58 @@ def entity_of(cls: type) -> Entity:
     return cls.__entity__  # type: ignore[attr-defined,no-any-return]
 
 
+def structure(cls: type[T], data: Any, what: str | None = None) -> T:
+    """Validate plain data into a model (imports cattrs only when something is written)."""
+    from .converter import structure as _structure
+
+    return _structure(cls, data, what)
+
+
+_FIELD_TYPES: dict[type, dict[str, type | None]] = {}
+
+
+def _field_types(cls: type) -> dict[str, type | None]:
+    """For each field, the enum class to rebuild or ``bool``, else None (cached)."""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        attrs.resolve_types(cls)
+        found = {}
+        for a in attrs.fields(cls):
+            found[a.name] = None
+            for t in (a.type, *typing.get_args(a.type)):
+                if isinstance(t, type) and issubclass(t, enum.Enum):
+                    found[a.name] = t
+                elif t is bool or t is dt.date:
+                    found[a.name] = t
+        _FIELD_TYPES[cls] = found
+    return found
+
+
+def from_row(cls: type[T], row: dict[str, Any]) -> T:
+    """Rebuild a model from a stored row without cattrs (the fast read path)."""
+    types = _field_types(cls)
+    data = {}
+    for name, kind in types.items():
+        if name not in row:
+            continue
+        value = row[name]
+        if kind is bool:
+            value = bool(value)
+        elif kind is dt.date and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        elif kind is not None and value is not None:
+            value = kind(value)
+        data[name] = value
+    return cls(**data)
+
+
 def to_row(obj: Any) -> dict[str, Any]:
     """A model as a dict of SQLite values (enums as text, booleans as 0/1)."""
-    row = unstructure(obj)
+    row = attrs.asdict(obj, recurse=False)
     for name, value in row.items():
-        if isinstance(value, enum.Enum):
+        if isinstance(value, (dt.date, dt.datetime)):
+            row[name] = value.isoformat()
+        elif isinstance(value, enum.Enum):
             row[name] = value.value
         elif isinstance(value, bool):
             row[name] = int(value)
@@ -60,8 +108,12 @@ class Collection(Generic[T]):
     # -- helpers ----------------------------------------------------------------
 
     @property
-    def _db(self):
-        return self.p.store.db
+    def _db(self):  # type: ignore[no-untyped-def]
+        """The raw sqlite3 connection: reads must not need sqlite-utils (start-up time)."""
+        return self.p.store.conn
+
+    def _query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return self.p.store.query(sql, params)
 
     def _key_of(self, obj: T | dict[str, Any]) -> tuple[Any, ...]:
         get = obj.get if isinstance(obj, dict) else lambda k: getattr(obj, k)
@@ -71,8 +123,7 @@ class Collection(Generic[T]):
         return " AND ".join(f"[{k}] = ?" for k in self.entity.key)
 
     def _from_row(self, row: dict[str, Any]) -> T:
-        names = attrs.fields_dict(self.cls)
-        return structure(self.cls, {k: v for k, v in row.items() if k in names})
+        return from_row(self.cls, row)
 
     def _structure(self, obj: T | dict[str, Any] | None, fields: dict[str, Any]) -> T:
         if obj is None:
@@ -107,9 +158,8 @@ class Collection(Generic[T]):
 
     def get(self, *key: Any) -> T:
         """The row with this key, or :class:`NotFound` (with a did-you-mean)."""
-        rows = list(self._db.query(
-            f"SELECT * FROM [{self.entity.table}] WHERE {self._where()}", list(key)
-        ))
+        rows = self._query(
+            f"SELECT * FROM [{self.entity.table}] WHERE {self._where()}", list(key))
         if not rows:
             known: list[str] = []
             if len(self.entity.key) == 1:
@@ -129,11 +179,11 @@ class Collection(Generic[T]):
         if clause:
             sql += f" WHERE {clause}"
         sql += f" ORDER BY {self.entity.order_by}"
-        return [self._from_row(r) for r in self._db.query(sql, [
+        return [self._from_row(r) for r in self._query(sql, [
             v.value if isinstance(v, enum.Enum) else v for v in where.values()])]
 
     def count(self) -> int:
-        return self._db[self.entity.table].count
+        return int(self._db.execute(f"SELECT count(*) FROM [{self.entity.table}]").fetchone()[0])
 
     # -- writing ----------------------------------------------------------------
 

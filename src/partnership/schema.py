@@ -11,11 +11,61 @@ line), named ``mNNN_what_it_does`` with the next free number.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MIGRATION_SET = "partnership"
-migrations = Migrations(MIGRATION_SET)
+
+
+class LazyMigrations:
+    """Collects migration functions in order; builds sqlite-utils ``Migrations`` on use.
+
+    Importing sqlite-utils costs a tenth of a second, so a read command that finds
+    the schema up to date never imports it (see ``Store._prepare``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._registered: list[tuple[Callable[..., None], dict[str, Any]]] = []
+        self._real: Any = None
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True):
+        def inner(fn: Callable[..., None]) -> Callable[..., None]:
+            self._registered.append((fn, {"name": name, "transactional": transactional}))
+            self._real = None
+            return fn
+
+        return inner
+
+    @property
+    def names(self) -> list[str]:
+        return [opts["name"] or fn.__name__ for fn, opts in self._registered]
+
+    @property
+    def real(self) -> Any:
+        if self._real is None:
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for fn, opts in self._registered:
+                real(**opts)(fn)
+            self._real = real
+        return self._real
+
+    def apply(self, db: Database, **kwargs: Any) -> None:
+        self.real.apply(db, **kwargs)
+
+    def applied(self, db: Database) -> list[Any]:
+        return list(self.real.applied(db))
+
+    def pending(self, db: Database) -> list[Any]:
+        return list(self.real.pending(db))
+
+
+migrations = LazyMigrations(MIGRATION_SET)
 
 
 @migrations()
@@ -96,4 +146,4 @@ def m001_core(db: Database) -> None:
 
 def known_migrations() -> list[str]:
     """Names of every migration this version of the code knows, in order."""
-    return [m.name for m in migrations._migrations]
+    return migrations.names

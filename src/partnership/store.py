@@ -20,9 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from . import schema
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 from .errors import NoDatabase, NotAPartnershipDatabase, SchemaTooNew
 
 DEFAULT_DB = "partnership.db"
@@ -58,10 +61,20 @@ def _looks_like_sqlite(path: Path) -> bool:
 class Store:
     """An open partnership database."""
 
-    def __init__(self, db: Database, path: str, actor: str | None = None) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: str, actor: str | None = None) -> None:
+        self.conn = conn
         self.path = path
         self.actor = actor or default_actor()
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the connection (imported on first use)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
 
     # -- opening -------------------------------------------------------------
 
@@ -98,11 +111,11 @@ class Store:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
         except sqlite3.Error as exc:
             raise NoDatabase(f"cannot open {path}: {exc}") from None
-        db = Database(conn, execute_plugins=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            store = cls(db, path, actor)
+            conn.execute("PRAGMA recursive_triggers = ON")
+            store = cls(conn, path, actor)
             store._prepare(create=create, memory=memory)
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -115,11 +128,16 @@ class Store:
         return store
 
     def _prepare(self, *, create: bool, memory: bool) -> None:
-        db = self.db
-        applied = [m.name for m in schema.migrations.applied(db)]
+        conn = self.conn
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        applied = []
+        if "_sqlite_migrations" in tables:
+            applied = [r[0] for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+                [schema.MIGRATION_SET])]
         known = schema.known_migrations()
         if not applied:
-            tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
             if tables:
                 shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
                 raise NotAPartnershipDatabase(
@@ -138,29 +156,31 @@ class Store:
                 f"{len(applied)}, this version knows {len(known)}); upgrade with "
                 f"'pip install -U partnership'"
             )
-        if not memory and db.journal_mode != "wal":
-            db.enable_wal()
+        if not memory and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.db.enable_wal()
         if len(applied) < len(known):
-            schema.migrations.apply(db)
+            schema.migrations.apply(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     # -- facts ----------------------------------------------------------------
 
     @property
     def schema_version(self) -> int:
-        return len(schema.migrations.applied(self.db))
+        return int(self.conn.execute(
+            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
+            [schema.MIGRATION_SET]).fetchone()[0])
 
     def is_initialised(self) -> bool:
-        return self.db["partnership"].count > 0
+        return self.conn.execute("SELECT count(*) FROM partnership").fetchone()[0] > 0
 
     # -- writing ----------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Database]:
         """One all-or-nothing unit of work; nested calls become savepoints."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             with self.db.atomic():
                 yield self.db
@@ -183,7 +203,7 @@ class Store:
     def log(self, action: str, entity: str, key: str, summary: str,
             data: dict[str, Any] | None = None) -> None:
         """Append one entry to the change log (call inside a transaction)."""
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO changes (at, actor, action, entity, key, summary, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [now_utc(), self.actor, action, entity, key, summary,
@@ -193,4 +213,7 @@ class Store:
     # -- reading ------------------------------------------------------------------
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        """Rows of a SELECT as dicts, without needing sqlite-utils."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
