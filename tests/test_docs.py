@@ -1,0 +1,52 @@
+"""The README documents every command, and the commands it shows exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from partnership.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = README + "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+
+
+def all_commands(group: click.Group = cli, prefix: str = "") -> list[str]:
+    names = []
+    for name, command in group.commands.items():
+        full = f"{prefix}{name}"
+        names.append(full)
+        if isinstance(command, click.Group):
+            names.extend(all_commands(command, full + " "))
+    return names
+
+
+def test_every_top_level_command_is_in_the_readme():
+    missing = [c for c in cli.commands if f"partnership {c}" not in README
+               and not re.search(rf"partnership --db \S+ {c}\b", README)]
+    assert not missing, f"README never shows: {missing}"
+
+
+def test_every_command_is_documented_somewhere():
+    missing = [c for c in all_commands() if c.split()[-1] not in ("list", "show", "remove", "update")
+               and f"partnership {c}" not in DOCS]
+    assert not missing, f"undocumented commands: {missing}"
+
+
+def test_readme_commands_exist():
+    shown = set(re.findall(r"^\s*(?:\.venv/bin/)?partnership (?:--db \S+ )?([a-z-]+)", README, re.M))
+    unknown = shown - set(cli.commands)
+    assert not unknown, f"README shows commands that do not exist: {unknown}"
+
+
+def test_every_command_has_help():
+    def walk(group: click.Group):
+        for command in group.commands.values():
+            assert command.help or command.short_help, f"{command.name} has no help"
+            if isinstance(command, click.Group):
+                walk(command)
+
+    walk(cli)
