@@ -19,6 +19,7 @@ import click
 #: modules under partnership.cli that add commands; each has register(cli)
 COMMAND_MODULES = [
     "core",
+    "maintenance",
 ]
 
 

@@ -1,0 +1,48 @@
+"""Commands that look after the file itself: backup and doctor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from . import pass_context
+from .output import done, emit_json, table
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@pass_context
+def backup(ctx: Any, path: str) -> None:
+    """Copy the partnership database to PATH, safely, even while others are writing."""
+    from partnership.maintenance import backup as do_backup
+
+    with ctx.open() as p:
+        do_backup(p, path)
+    done(f"backed up {ctx.db} to {path}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_context
+def doctor(ctx: Any, as_json: bool) -> None:
+    """Check the file: integrity, references, schema version, stale metrics.
+
+    Exit status 1 if anything is wrong.
+    """
+    from partnership.maintenance import doctor as diagnose
+
+    with ctx.open() as p:
+        report = diagnose(p)
+    if as_json:
+        emit_json(report)
+    else:
+        table([{**{"check": d.check, "detail": d.detail}, "result": "ok" if d.ok else "PROBLEM"}
+               for d in report], [("check", "check"), ("result", "result"), ("detail", "detail")])
+    if not all(d.ok for d in report):
+        raise SystemExit(1)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(backup)
+    cli.add_command(doctor)
