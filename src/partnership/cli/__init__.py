@@ -40,6 +40,18 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def one_line(message: str) -> str:
+    """Escape control characters (newlines, terminal escapes) that echoed input may hold."""
+    import unicodedata
+
+    return "".join(
+        ch if ch == " " or not unicodedata.category(ch).startswith(("C", "Z"))
+        else ch if unicodedata.category(ch) == "Zs"
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in message
+    )
+
+
 class PartnershipGroup(click.Group):
     """A group that turns library errors into one clear line and exit status 1."""
 
@@ -49,7 +61,7 @@ class PartnershipGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PartnershipError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(one_line(str(exc))) from None
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise click.ClickException(

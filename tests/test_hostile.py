@@ -1,0 +1,71 @@
+"""Hostile input through the command line: arbitrary text, numbers, dates and slugs.
+
+Whatever is typed, the command exits 0 or with a one-line error and no traceback,
+and when it fails the database file is byte-for-byte unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import partnership
+from partnership.cli import cli
+
+nasty = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "'; DROP TABLE partners; --", "<script>alert(1)</script>",
+                     "1e309", "-0", "NaN", "inf", "9" * 400, "\u202e\u0000x", "lancs-police",
+                     "fewer-repeat-asb", "2026-02-30", "0000-00-00", "\n\r\t", "ß→🙂"]),
+)
+
+COMMANDS = [
+    lambda a, b, c: ["partner", "add", a, "--name", b, "--kind", c],
+    lambda a, b, c: ["person", "add", a, "--name", b, "--partner", c, "--email", b],
+    lambda a, b, c: ["outcome", "add", a, "--title", b, "--status", c],
+    lambda a, b, c: ["stake", "add", a, b, "--motivation", c],
+    lambda a, b, c: ["contribution", "add", "fewer-repeat-asb", "lancs-police", "--kind", a,
+                     "--description", b, "--amount", c, "--unit", "FTE"],
+    lambda a, b, c: ["contribution", "update", "1", "--amount", a, "--unit", b],
+    lambda a, b, c: ["partner", "update", "lancs-police", "--name", a, "--kind", b],
+    lambda a, b, c: ["outcome", "update", a, "--title", b],
+    lambda a, b, c: ["about", "--governance", a, "--name", b],
+    lambda a, b, c: ["log", "--since", a],
+]
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "base.db"
+    with partnership.create(path, name="Hostile") as p:
+        p.partners.add(slug="lancs-police", name="Police", kind="police")
+        p.outcomes.add(slug="fewer-repeat-asb", title="Fewer repeat victims", beneficiaries="All")
+        p.contributions.add(outcome="fewer-repeat-asb", partner="lancs-police",
+                            description="PCSOs", amount=2, unit="FTE")
+    return path
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, len(COMMANDS) - 1), a=nasty, b=nasty, c=nasty)
+def test_no_traceback_and_unchanged_on_error(base, tmp_path, which, a, b, c):
+    path = tmp_path / "h.db"
+    path.write_bytes(base.read_bytes())
+    before = digest(path)
+    args = COMMANDS[which](a, b, c)
+    result = CliRunner().invoke(cli, ["--db", str(path), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    if result.exit_code != 0:
+        assert result.exit_code in (1, 2)
+        assert digest(path) == before
+        assert result.stderr.strip(), "an error must say something"
+        if result.exit_code == 1:
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
