@@ -18,3 +18,11 @@ hookimpl = pluggy.HookimplMarker("partnership")
 @hookspec
 def register_checks(register: Callable[[Any], None]) -> None:
     """Register checks: call ``register(Check(name=..., description=..., run=fn))``."""
+
+
+@hookspec
+def register_public_data(register: Callable[..., None]) -> None:
+    """Add a table or view to the public database at publish time: call
+    ``register(PublicData(name=..., sql="SELECT ... FROM <public tables>", kind="view"))``
+    (or ``kind="table"``, or ``rows=[{...}, ...]``) with
+    :class:`partnership.publish.PublicData`. The SQL runs on the public database only."""

@@ -20,6 +20,7 @@ import click
 COMMAND_MODULES = [
     "core",
     "maintenance",
+    "publish",
 ]
 
 

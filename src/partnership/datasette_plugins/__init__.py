@@ -1,0 +1,1 @@
+"""Datasette plugins of the public dashboard (loaded with Datasette's ``--plugins-dir``)."""

@@ -1,0 +1,85 @@
+"""The served demo in a real headless Chromium: outcomes, a chart, the ledger, a screenshot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                       reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server stopped: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the server did not start within {seconds} s")
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--window-size=1280,2400", *args],
+        capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def served_demo(demo_path, tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from partnership.cli import main; main()",
+         "--db", str(demo_path), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(port, proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_home_page_in_a_real_browser(served_demo, tmp_path):
+    dom = chromium("--dump-dom", served_demo, profile=tmp_path / "profile-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert 'id="outcomes"' in html
+    assert "Fewer residents suffer repeated anti-social behaviour" in html
+    assert "<svg" in html and ("<rect" in html or "<polyline" in html)
+    assert 'id="ledger"' in html and "Who keeps their promises?" in html
+    shot = tmp_path / "home.png"
+    result = chromium(f"--screenshot={shot}", served_demo, profile=tmp_path / "profile-shot")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.exists() and shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    keep = os.environ.get("PARTNERSHIP_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(shot, Path(keep) / "home.png")

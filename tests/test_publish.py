@@ -1,0 +1,353 @@
+"""Step 6: the public database, its metadata and the dashboard served by Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import partnership
+from partnership.publish import PublicData, PublishError, make_datasette, publish
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def get(ds, path):
+    return asyncio.run(ds.client.get(path))
+
+
+@pytest.fixture
+def published(demo_path, tmp_path):
+    """The demo, published to public.db (with public.metadata.yml beside it)."""
+    target = tmp_path / "site" / "public.db"
+    target.parent.mkdir()
+    with partnership.open(demo_path) as p:
+        result = publish(p, target)
+    return target, result
+
+
+@pytest.fixture
+def site(published):
+    target, result = published
+    return make_datasette(target, result.metadata_path)
+
+
+def all_text(path: Path) -> str:
+    """Every value of every table and view of a database, as one string."""
+    conn = sqlite3.connect(path)
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    out = []
+    for name in names:
+        for row in conn.execute(f'SELECT * FROM "{name}"'):
+            out.extend(str(v) for v in row if v is not None)
+    out.extend(r[0] or "" for r in conn.execute("SELECT sql FROM sqlite_master"))
+    conn.close()
+    return "\n".join(out)
+
+
+# -- the public database -----------------------------------------------------------------
+
+
+def test_no_email_or_phone_of_the_working_database_is_published(demo_path, published):
+    target, _ = published
+    conn = sqlite3.connect(demo_path)
+    secrets = [v for row in conn.execute("SELECT email, phone FROM people") for v in row if v]
+    conn.close()
+    assert len(secrets) >= 10
+    text = all_text(target)
+    found = [s for s in secrets if s in text]
+    assert found == []
+    # and nothing that looks like an email address at all
+    assert not EMAIL.search(text)
+    cols = [r[1] for r in sqlite3.connect(target).execute("PRAGMA table_info(people)")]
+    assert "email" not in cols and "phone" not in cols
+
+
+def test_public_database_holds_tables_views_and_site(published):
+    target, result = published
+    conn = sqlite3.connect(target)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    for table in ("partners", "outcomes", "stakes", "contributions", "changes", "site"):
+        assert table in names
+    for view in ("who_does_what", "is_it_working", "where_are_the_gaps", "who_keeps_promises",
+                 "latest_updates", "indicator_series"):
+        assert view in names and view in result.views
+    site = conn.execute("SELECT title, licence FROM site").fetchone()
+    assert site == ("Lunesdale Community Safety Partnership", "Open Government Licence v3.0")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    # changes are published without who made them
+    assert "actor" not in [r[1] for r in conn.execute("PRAGMA table_info(changes)")]
+    assert not Path(str(target) + "-wal").exists()
+    # who does what: every stake appears
+    assert conn.execute("SELECT count(*) FROM who_does_what").fetchone()[0] >= 17
+    conn.close()
+
+
+def test_generated_metadata_is_filled_in(published):
+    target, result = published
+    meta = yaml.safe_load(Path(result.metadata_path).read_text())
+    assert meta["title"] == "Lunesdale Community Safety Partnership"
+    assert meta["description"].startswith("Councils, police")
+    assert meta["license"] == "Open Government Licence v3.0"
+    assert list(meta["databases"]) == ["public"]
+    queries = meta["databases"]["public"]["queries"]
+    assert {"who-does-what", "is-it-working", "where-are-the-gaps", "who-keeps-their-promises",
+            "feed"} <= set(queries)
+    assert meta["settings"]["sql_time_limit_ms"] > 0
+
+
+def test_every_core_public_table_and_column_is_described():
+    from partnership.public import public_tables
+
+    meta = yaml.safe_load(Path(partnership.publish.METADATA_FILE).read_text())
+    tables = meta["databases"]["public"]["tables"]
+    core = ("partners", "people", "outcomes", "stakes", "contributions", "changes")
+    for name, columns in public_tables().items():
+        if name in core:
+            assert tables[name]["description"]
+            assert set(columns) <= set(tables[name]["columns"]), name
+
+
+def test_republishing_replaces_the_file_whole(demo_path, published):
+    target, _ = published
+    with partnership.open(demo_path) as p:
+        p.partners.add(slug="new-partner", name="A New Partner", kind="charity")
+        publish(p, target)
+    conn = sqlite3.connect(target)
+    assert conn.execute("SELECT count(*) FROM partners WHERE slug = 'new-partner'").fetchone()[0] == 1
+    conn.close()
+    assert not [f for f in target.parent.iterdir() if f.name.endswith(".publishing")]
+
+
+def test_publish_runs_the_metric_refresh_when_there_is_one(small, tmp_path):
+    calls = []
+
+    class Metrics:
+        def refresh(self):
+            calls.append(1)
+
+    small.metrics = Metrics()
+    result = publish(small, tmp_path / "pub.db")
+    assert calls == [1] and result.refreshed
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+def test_server_never_opens_the_working_database(demo_path, published):
+    target, result = published
+    moved = demo_path.with_name("elsewhere.db")
+    os.replace(demo_path, moved)  # the server cannot even find it
+    ds = make_datasette(target, result.metadata_path)
+    assert [db.path for name, db in ds.databases.items() if name != "_internal"] == [str(target)]
+    assert all(db.is_mutable is False for name, db in ds.databases.items() if name != "_internal")
+    for path in ("/", "/public/partners", "/public/who_does_what"):
+        assert get(ds, path).status_code == 200
+    assert not demo_path.exists()
+    opened = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
+    assert str(moved) not in opened
+    # arbitrary SQL cannot reach it either
+    r = get(ds, "/public.json?sql=select+*+from+people&_shape=array")
+    assert r.status_code == 200 and "email" not in r.text
+
+
+PAGES = ["/", "/public", "/public/partners", "/public/outcomes", "/public/contributions",
+         "/public/stakes", "/public/people", "/public/changes", "/public/site",
+         "/public/who_does_what", "/public/is_it_working", "/public/where_are_the_gaps",
+         "/public/who-does-what", "/public/is-it-working", "/public/where-are-the-gaps",
+         "/public/who-keeps-their-promises", "/public/feed", "/public/latest_updates",
+         "/public/partners.csv", "/public/partners.json", "/public/who_does_what.json",
+         "/robots.txt", "/-/metadata.json"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_and_canned_queries(site, path):
+    r = get(site, path)
+    assert r.status_code == 200, r.text[:500]
+
+
+def test_home_page_shows_every_section(site):
+    html = get(site, "/").text
+    assert "Lunesdale Community Safety Partnership" in html
+    for section in ('id="outcomes"', 'id="charts"', 'id="who-does-what"', 'id="gaps"',
+                    'id="ledger"', 'id="updates"'):
+        assert section in html
+    assert "Fewer residents suffer repeated anti-social behaviour" in html
+    assert "<svg" in html
+    assert "Northshire Constabulary" in html
+    # each figure links to the rows behind it
+    assert "/public/contributions?outcome=fewer-repeat-asb" in html
+    assert 'href="/public/feed.atom"' in html
+
+
+def test_canned_queries_answer_the_questions(site):
+    rows = get(site, "/public/who-does-what.json?_shape=array").json()
+    assert {"partner", "outcome", "contributions"} <= set(rows[0])
+    police = [r for r in rows if r["partner"] == "Northshire Constabulary"]
+    assert len(police) >= 3
+    rows = get(site, "/public/is-it-working.json?_shape=array").json()
+    assert {r["outcome"] for r in rows} >= {"Fewer residents suffer repeated anti-social behaviour"}
+
+
+def test_feed(site):
+    r = get(site, "/public/feed.atom")
+    assert r.status_code == 200
+    assert "xml" in r.headers["content-type"]
+    assert "<feed" in r.text and r.text.count("<entry>") >= 10
+    assert "Lunesdale" in r.text or "Latest updates" in r.text
+
+
+def test_robots_setting(demo_path, tmp_path):
+    with partnership.open(demo_path) as p:
+        res = publish(p, tmp_path / "blocked.db", robots="block")
+        res2 = publish(p, tmp_path / "open.db", robots="allow")
+    assert "Disallow: /" in get(make_datasette(tmp_path / "blocked.db", res.metadata_path), "/robots.txt").text
+    assert "Allow: /" in get(make_datasette(tmp_path / "open.db", res2.metadata_path), "/robots.txt").text
+
+
+def test_text_from_users_is_escaped(small, tmp_path):
+    small.partners.add(slug="evil", name="<script>alert('x')</script>", kind="other")
+    small.stakes.add(outcome="fewer-repeat-asb", partner="evil", motivation="<b>bold</b>")
+    small.contributions.add(outcome="fewer-repeat-asb", partner="evil", kind="money",
+                            description="<img src=x onerror=alert(1)>", amount=1, unit="GBP")
+    result = publish(small, tmp_path / "pub.db")
+    ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
+    for path in ("/", "/pub/partners", "/pub/who_does_what", "/pub/feed.atom"):
+        text = get(ds, path).text
+        assert "<script>alert" not in text, path
+        assert "<img src=x" not in text, path
+    assert "&lt;script&gt;alert" in get(ds, "/").text
+
+
+def test_a_plugin_adds_a_view_and_a_table(demo_path, tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "extra_public.py").write_text(
+        "from partnership.hookspecs import hookimpl\n"
+        "from partnership.publish import PublicData\n"
+        "@hookimpl\n"
+        "def register_public_data(register):\n"
+        "    register(PublicData(name='money_per_outcome', sql=\"select outcome, sum(amount) as gbp \"\n"
+        "        \"from contributions where unit = 'GBP' group by outcome\"))\n"
+        "    register(name='kinds', rows=[{'kind': 'police', 'label': 'Police'}], kind='table')\n")
+    with partnership.open(demo_path, plugins_dir=plugins) as p:
+        result = publish(p, tmp_path / "pub.db")
+    assert "money_per_outcome" in result.views and result.tables["kinds"] == 1
+    ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
+    rows = get(ds, "/pub/money_per_outcome.json?_shape=array").json()
+    assert rows == [{"outcome": "safer-night-time", "gbp": 45000.0}]
+    assert get(ds, "/pub/kinds").status_code == 200
+    assert "money per outcome" not in get(ds, "/").text  # only PUBLIC_VIEWS are listed there
+
+
+def test_a_plugin_cannot_publish_private_data(demo_path, tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "leaky.py").write_text(
+        "from partnership.hookspecs import hookimpl\n"
+        "from partnership.publish import PublicData\n"
+        "@hookimpl\n"
+        "def register_public_data(register):\n"
+        "    register(PublicData(name='leak', sql='select email from people'))\n")
+    old = tmp_path / "pub.db"
+    with partnership.open(demo_path) as p:
+        publish(p, old)
+    before = old.read_bytes()
+    with partnership.open(demo_path, plugins_dir=plugins) as p:
+        with pytest.raises(PublishError, match="leaky.*may only read public tables"):
+            publish(p, old)
+    assert old.read_bytes() == before  # the old public file is intact
+
+
+def test_public_views_registry_is_published(small, tmp_path, monkeypatch):
+    from partnership import public
+
+    monkeypatch.setitem(public.PUBLIC_VIEWS, "partner_count", "select count(*) as n from partners")
+    monkeypatch.setitem(public.PUBLIC_VIEWS, "needs_absent_table", "select * from no_such_table")
+    result = publish(small, tmp_path / "pub.db")
+    assert "partner_count" in result.views
+    assert "needs_absent_table" in result.skipped
+    ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
+    assert "partner count" in get(ds, "/").text
+
+
+# -- the commands and bad input ---------------------------------------------------------------
+
+
+def test_publish_command(demo_path, tmp_path, run):
+    r = run("--db", str(demo_path), "publish", str(tmp_path / "out.db"), "--json", db=False)
+    assert r.exit_code == 0, r.stderr
+    assert '"who_does_what"' in r.stdout
+    assert (tmp_path / "out.metadata.yml").exists()
+
+
+def test_publishing_onto_the_working_database_is_refused(demo_path, run, unchanged):
+    with unchanged(demo_path):
+        r = run("--db", str(demo_path), "publish", str(demo_path), db=False)
+        assert r.exit_code == 1
+        assert r.stderr.count("\n") == 1 and "is the working database" in r.stderr
+        # the same file by another name
+        link = demo_path.with_name("link.db")
+        link.symlink_to(demo_path)
+        r = run("--db", str(demo_path), "publish", str(link), db=False)
+        assert r.exit_code == 1 and "is the working database" in r.stderr
+
+
+def test_unwritable_or_missing_folder_is_refused(demo_path, tmp_path, run, unchanged):
+    with unchanged(demo_path):
+        r = run("--db", str(demo_path), "publish", str(tmp_path / "nope" / "p.db"), db=False)
+        assert r.exit_code == 1 and "does not exist" in r.stderr
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        target = locked / "p.db" if os.geteuid() != 0 else Path("/proc/p.db")
+        try:
+            r = run("--db", str(demo_path), "publish", str(target), db=False)
+        finally:
+            locked.chmod(0o700)
+        assert r.exit_code == 1 and "not writable" in r.stderr
+        assert r.stderr.count("\n") == 1
+
+
+def test_overwriting_something_else_is_refused(demo_path, tmp_path, run, unchanged):
+    other = tmp_path / "notes.db"
+    other.write_text("my notes")
+    with unchanged(other):
+        r = run("--db", str(demo_path), "publish", str(other), db=False)
+    assert r.exit_code == 1 and "not a public partnership database" in r.stderr
+
+
+def test_a_database_with_no_partnership_is_refused(tmp_path, run):
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    r = run("--db", str(empty), "publish", str(tmp_path / "p.db"), db=False)
+    assert r.exit_code == 1 and r.stderr.startswith("Error:")
+    assert not (tmp_path / "p.db").exists()
+    r = run("--db", str(tmp_path / "missing.db"), "serve", db=False)
+    assert r.exit_code == 1 and "no partnership database" in r.stderr
+
+
+def test_serving_on_a_port_in_use_is_one_line(demo_path, run, unchanged):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with unchanged(demo_path):
+            r = run("--db", str(demo_path), "serve", "--port", str(port), db=False)
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: port {port} on 127.0.0.1 is already in use; stop the other server or choose another with --port\n"
+    assert not demo_path.with_name("demo.public.db").exists()
+
+
+def test_datasette_is_not_imported_by_the_cli():
+    code = "import sys, partnership.cli; print('datasette' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
