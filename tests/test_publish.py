@@ -127,16 +127,22 @@ def test_republishing_replaces_the_file_whole(demo_path, published):
     assert not [f for f in target.parent.iterdir() if f.name.endswith(".publishing")]
 
 
-def test_publish_runs_the_metric_refresh_when_there_is_one(small, tmp_path):
-    calls = []
-
-    class Metrics:
-        def refresh(self):
-            calls.append(1)
-
-    small.metrics = Metrics()
+def test_publish_refreshes_the_metrics_first(small, tmp_path):
+    small.measure.add_indicator("repeat-victims", outcome="fewer-repeat-asb", unit="people",
+                                direction="down", baseline=412, baseline_date="2025-04-01",
+                                target=330, target_date="2027-03-31")
+    small.measure.observe("repeat-victims", 398, date="2025-07-01")
+    small.measure.refresh()
+    # a newer figure, recorded after the last refresh, must reach the public file
+    small.measure.observe("repeat-victims", 371, date="2025-10-01")
     result = publish(small, tmp_path / "pub.db")
-    assert calls == [1] and result.refreshed
+    assert result.refreshed
+    conn = sqlite3.connect(tmp_path / "pub.db")
+    latest = conn.execute("SELECT value FROM metric_values WHERE indicator = 'repeat-victims' "
+                          "AND metric = 'latest'").fetchone()
+    assert latest == (371,) or latest == (371.0,)
+    unrefreshed = publish(small, tmp_path / "pub2.db", refresh=False)
+    assert not unrefreshed.refreshed
 
 
 # -- the server -------------------------------------------------------------------------------

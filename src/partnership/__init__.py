@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "Finding": "checks",
     "Severity": "checks",
     "ReadOnlyView": "readonly",
+    "Metric": "metrics",
+    "Series": "metrics",
     "PartnershipError": "errors",
     "ValidationError": "errors",
     "NotFound": "errors",
@@ -68,4 +70,5 @@ if TYPE_CHECKING:  # pragma: no cover
         ValidationError,
     )
     from .hookspecs import hookimpl  # noqa: F401
+    from .metrics import Metric, Series  # noqa: F401
     from .readonly import ReadOnlyView  # noqa: F401

@@ -153,7 +153,66 @@ class Partnership:
 
     @cached_property
     def contributions(self) -> Collection[models.Contribution]:
+        from . import gaps  # noqa: F401  (its rule checks the need a contribution meets)
+
         return Collection(self, models.Contribution)
+
+    @cached_property
+    def gaps(self) -> Any:
+        """Step 3: needs, gaps and their states, verdicts, honest capacity (see partnership.gaps)."""
+        from .gaps import Gaps
+
+        return Gaps(self)
+
+    @cached_property
+    def meetings(self) -> Any:
+        """Step 5: propose, check, trim and record meetings (see partnership.meetings)."""
+        from .meetings import Meetings
+
+        return Meetings(self)
+
+    @cached_property
+    def updates(self) -> Any:
+        """Step 5: written progress updates, the alternative to meeting (public)."""
+        from .meetings import Updates
+
+        return Updates(self)
+
+    @cached_property
+    def pairs(self) -> Any:
+        """Unmentoring: opt in, draw pairs, record who met (see partnership.pairs)."""
+        from .pairs import Pairs
+
+        return Pairs(self)
+
+    @cached_property
+    def assess(self) -> Any:
+        """Self-assessment: now, want, evidence and scores per area (see partnership.assess)."""
+        from .assess import Assessments
+
+        return Assessments(self)
+
+    @cached_property
+    def governance(self) -> Any:
+        """The governance model's key questions and answers (see partnership.governance)."""
+        from .governance import GovernanceQuestions
+
+        return GovernanceQuestions(self)
+
+    @cached_property
+    def measure(self) -> Any:
+        """Step 4: indicators, activities, observations, story notes and metrics
+        (see partnership.measure)."""
+        from .measure import Measure
+
+        return Measure(self)
+
+    @cached_property
+    def commitments(self) -> Any:
+        """Commitments and the trust ledger (see partnership.commitments)."""
+        from .commitments import Commitments
+
+        return Commitments(self)
 
     def collection(self, cls: type) -> Collection[Any]:
         """The collection for any stored model class (used by import/export)."""

@@ -68,23 +68,27 @@ class Check:
     plugin: str = ""
 
 
-def collect_checks(pm: Any) -> list[Check]:
-    """Every check registered through the hook, with the plugin that registered it."""
-    found: list[Check] = []
+def collect_registrations(hook: Any, cls: type, what: str) -> list[Any]:
+    """Call every implementation of a ``register_*`` hook with a ``register`` callback.
+
+    Each registered object must be an instance of ``cls`` with a unique ``name``; it is
+    returned with ``plugin`` set to the name of the plugin that registered it. Anything
+    else, or a plugin that raises, is a :class:`PluginError` naming the plugin."""
+    found: list[Any] = []
     seen: dict[str, str] = {}
-    for impl in pm.hook.register_checks.get_hookimpls():
+    for impl in hook.get_hookimpls():
         plugin = impl.plugin_name
 
-        def register(check: Check, _plugin: str = plugin) -> None:
-            if not isinstance(check, Check):
+        def register(obj: Any, _plugin: str = plugin) -> None:
+            if not isinstance(obj, cls):
                 raise PluginError(
-                    f"plugin '{_plugin}' registered {check!r}, not a partnership.Check")
-            if check.name in seen:
+                    f"plugin '{_plugin}' registered {obj!r}, not a partnership.{cls.__name__}")
+            if obj.name in seen:
                 raise PluginError(
-                    f"check '{check.name}' from plugin '{_plugin}' clashes with the one from "
-                    f"'{seen[check.name]}'; rename one of them")
-            seen[check.name] = _plugin
-            found.append(attrs.evolve(check, plugin=_plugin))
+                    f"{what} '{obj.name}' from plugin '{_plugin}' clashes with the one from "
+                    f"'{seen[obj.name]}'; rename one of them")
+            seen[obj.name] = _plugin
+            found.append(attrs.evolve(obj, plugin=_plugin))
 
         try:
             impl.function(register=register)
@@ -92,9 +96,14 @@ def collect_checks(pm: Any) -> list[Check]:
             raise
         except Exception as exc:
             raise PluginError(
-                f"plugin '{plugin}' failed while registering checks ({type(exc).__name__}: "
-                f"{exc})") from None
+                f"plugin '{plugin}' failed while registering {what}s ({type(exc).__name__}: "
+                f"{exc}); fix it or remove it") from None
     return found
+
+
+def collect_checks(pm: Any) -> list[Check]:
+    """Every check registered through the hook, with the plugin that registered it."""
+    return collect_registrations(pm.hook.register_checks, Check, "check")
 
 
 def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[Finding]:

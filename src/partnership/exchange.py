@@ -34,6 +34,37 @@ SECTIONS: list[type] = [
     models.Contribution,
 ]
 
+# step 5: meetings, agenda, attendance, decisions, actions and written updates
+from .meetings import MODELS as _MEETING_MODELS  # noqa: E402
+
+SECTIONS += _MEETING_MODELS
+
+# the partnership's health: unmentoring pairs, self-assessment, governance answers
+from .assess import MODELS as _ASSESS_MODELS  # noqa: E402
+from .governance import MODELS as _GOVERNANCE_MODELS  # noqa: E402
+from .pairs import MODELS as _PAIRS_MODELS  # noqa: E402
+
+SECTIONS += _PAIRS_MODELS + _ASSESS_MODELS + _GOVERNANCE_MODELS
+
+# step 4: activities, indicators, observations, the story behind the curve
+from .measure import MODELS as _MEASURE_MODELS  # noqa: E402
+
+SECTIONS += _MEASURE_MODELS
+
+# step 3: needs go before the contributions that meet them; capacity (in units the
+# contributions use) and gap states after
+from .gaps import Capacity as _Capacity  # noqa: E402
+from .gaps import GapState as _GapState  # noqa: E402
+from .gaps import Need as _Need  # noqa: E402
+
+SECTIONS.insert(SECTIONS.index(models.Contribution), _Need)
+SECTIONS += [_Capacity, _GapState]
+
+# commitments and the trust ledger
+from .commitments import MODELS as _COMMITMENT_MODELS  # noqa: E402
+
+SECTIONS += _COMMITMENT_MODELS
+
 
 def section_names() -> dict[str, type]:
     return {m.__entity__.section: m for m in SECTIONS}  # type: ignore[attr-defined]

@@ -21,6 +21,12 @@ def register_checks(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_metrics(register: Callable[[Any], None]) -> None:
+    """Register metrics: call ``register(Metric(name=..., description=..., unit=..., compute=fn))``
+    with :class:`partnership.Metric`; see docs/plugins.md."""
+
+
+@hookspec
 def register_public_data(register: Callable[..., None]) -> None:
     """Add a table or view to the public database at publish time: call
     ``register(PublicData(name=..., sql="SELECT ... FROM <public tables>", kind="view"))``

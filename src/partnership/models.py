@@ -22,6 +22,7 @@ __all__ = [
     "PartnerKind",
     "OutcomeStatus",
     "ContributionKind",
+    "Confidence",
     "Partnership",
     "Partner",
     "Person",
@@ -148,6 +149,14 @@ class ContributionKind(Choice):
     OTHER = "other"
 
 
+class Confidence(Choice):
+    """How sure a partner is that a contribution will happen (step 3: honest capacity)."""
+
+    FIRM = "firm"
+    LIKELY = "likely"
+    HOPED = "hoped"
+
+
 @define(kw_only=True)
 class Partnership:
     """The partnership itself: one per database."""
@@ -224,6 +233,14 @@ def _unit_goes_with_amount(instance: Contribution, _a: attrs.Attribute, unit: st
         raise v.FieldProblem(f"unit '{unit}' needs an amount, like --amount 2")
 
 
+def _blank_to_none(value: Any) -> Any:
+    """Converter: trimmed text, with blank text meaning "none" (``--meets ''`` clears it)."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
 @entity("contributions", ("id",), "contribution",
         match=("outcome", "partner", "kind", "description"))
 @define(kw_only=True)
@@ -239,6 +256,11 @@ class Contribution:
     unit: str | None = field(default=None, converter=v.strip, validator=_unit_goes_with_amount)
     #: new because of the partnership (True) or business as usual (False)
     additional: bool = False
+    #: the slug of the need of the same outcome this contribution meets (step 3), if any;
+    #: checked by a rule in :mod:`partnership.gaps`
+    meets: str | None = field(default=None, converter=_blank_to_none, validator=v.optional_slug)
+    #: only firm contributions count toward meeting a need (unless likely ones are asked for)
+    confidence: Confidence = Confidence.FIRM
 
 
 @define(kw_only=True, frozen=True)

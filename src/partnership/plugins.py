@@ -24,6 +24,10 @@ from .errors import PluginError
 
 BUILTIN_MODULES = [
     "partnership.builtin.core_checks",
+    "partnership.builtin.metrics",
+    "partnership.builtin.meeting_checks",
+    "partnership.builtin.gap_checks",
+    "partnership.builtin.commitment_checks",
 ]
 
 ENTRY_POINT_GROUP = "partnership"
@@ -130,6 +134,7 @@ def plugin_source(pm: pluggy.PluginManager, name: str) -> str:
 #: Feature modules add entries: ``CONTRIBUTIONS["metrics"] = collect_metrics``.
 CONTRIBUTIONS: dict[str, str] = {
     "checks": "partnership.checks:collect_checks",
+    "metrics": "partnership.metrics:collect_metrics",
 }
 
 

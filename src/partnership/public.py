@@ -24,6 +24,13 @@ PUBLIC_VIEWS: dict[str, str] = {}
 
 def public_tables() -> dict[str, tuple[str, ...]]:
     """Every table that may be published, with the columns that may be published."""
+    import importlib
+
+    from .records import FEATURE_MODEL_MODULES
+
+    # feature modules register their models and PUBLIC_VIEWS when imported
+    for module in FEATURE_MODEL_MODULES:
+        importlib.import_module(module)
     tables: dict[str, tuple[str, ...]] = {}
     for table, cls in entities().items():
         ent = cls.__entity__

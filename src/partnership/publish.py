@@ -422,14 +422,6 @@ def publish(p: Any, target: str | os.PathLike[str], *, metadata: str | os.PathLi
         raise NoDatabase(f"{p.store.path} holds no partnership yet; create one with 'partnership init NAME'")
     if robots not in (None, "allow", "block"):
         raise ValidationError(f"robots must be 'allow' or 'block' (got '{robots}')")
-    refreshed = _refresh_metrics(p) if refresh else False
-    extra = collect_public_data(p.plugin_manager)
-    info = site_info(p)
-    if licence:
-        info["licence"] = licence
-    if licence_url is not None:
-        info["licence_url"] = licence_url
-
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".publishing",
                                         dir=target.parent)
@@ -439,8 +431,18 @@ def publish(p: Any, target: str | os.PathLike[str], *, metadata: str | os.PathLi
             f"({exc.strerror}); choose another folder") from None
     os.close(fd)
     tmp = Path(tmp_name)
-    result = PublishResult(path=str(target), metadata_path=None, refreshed=refreshed)
+    # the temporary file exists before anything is written to the working database, so a
+    # folder that cannot take the public file (even one that claims to be writable) is
+    # refused with the working database untouched
+    result = PublishResult(path=str(target), metadata_path=None)
     try:
+        result.refreshed = _refresh_metrics(p) if refresh else False
+        extra = collect_public_data(p.plugin_manager)
+        info = site_info(p)
+        if licence:
+            info["licence"] = licence
+        if licence_url is not None:
+            info["licence_url"] = licence_url
         conn = sqlite3.connect(_uri(tmp), uri=True, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode = DELETE")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import importlib
 import typing
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
     from .api import Partnership
 
 T = TypeVar("T")
+
+#: feature modules defining models that may refer to core rows; imported (only) before a
+#: removal, so "still used by ..." sees their tables without slowing every start-up
+FEATURE_MODEL_MODULES: list[str] = ["partnership.meetings", "partnership.pairs", "partnership.assess",
+                                    "partnership.governance", "partnership.measure",
+                                    "partnership.gaps", "partnership.commitments"]
 
 
 def entity_of(cls: type) -> Entity:
@@ -269,6 +276,8 @@ class Collection(Generic[T]):
     def _refuse_if_referenced(self, key: tuple[Any, ...]) -> None:
         if len(self.entity.key) != 1:
             return
+        for module in FEATURE_MODEL_MODULES:
+            importlib.import_module(module)
         users = []
         for table, cls in entities().items():
             for a in attrs.fields(cls):

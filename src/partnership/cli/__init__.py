@@ -21,6 +21,11 @@ COMMAND_MODULES = [
     "core",
     "maintenance",
     "publish",
+    "meetings",
+    "health",
+    "measure",
+    "commitments",
+    "gaps",
 ]
 
 

@@ -271,6 +271,10 @@ def contribution() -> None:
 @click.option("--unit", default=None, help="Unit of the amount, e.g. FTE, GBP, hours.")
 @click.option("--additional/--business-as-usual", default=False, show_default=True,
               help="New because of the partnership, or would happen anyway.")
+@click.option("--meets", default=None, metavar="NEED",
+              help="The need of this outcome it meets (see 'need list').")
+@click.option("--confidence", default=None, metavar="LEVEL",
+              help="firm (default), likely or hoped; only firm ones meet needs.")
 @pass_context
 def contribution_add(ctx: Any, **fields: Any) -> None:
     """Record what PARTNER brings to OUTCOME."""
@@ -286,6 +290,9 @@ def contribution_add(ctx: Any, **fields: Any) -> None:
 @click.option("--amount", default=None)
 @click.option("--unit", default=None)
 @click.option("--additional/--business-as-usual", default=None)
+@click.option("--meets", default=None, metavar="NEED",
+              help="The need of this outcome it meets ('' for none).")
+@click.option("--confidence", default=None, metavar="LEVEL", help="firm, likely or hoped.")
 @pass_context
 def contribution_update(ctx: Any, id: int, **changes: Any) -> None:
     """Change contribution number ID."""
@@ -311,7 +318,8 @@ def contribution_list(ctx: Any, as_json: bool, **where: Any) -> None:
 
 CONTRIBUTION_COLUMNS = [("id", "#"), ("outcome", "outcome"), ("partner", "partner"),
                         ("kind", "kind"), ("amount", "amount"), ("unit", "unit"),
-                        ("additional", "additional"), ("description", "description")]
+                        ("additional", "additional"), ("meets", "meets"),
+                        ("confidence", "confidence"), ("description", "description")]
 
 
 @contribution.command("remove")

@@ -126,8 +126,14 @@ def plugins(ctx: Any, as_json: bool) -> None:
     """The plugins loaded, and the checks and metrics they add."""
     from partnership.plugins import describe_plugins, get_plugin_manager
 
+    from partnership.metrics import last_problems
+
     pm = get_plugin_manager(ctx.plugins_dir)
     rows = describe_plugins(pm)
+    # metrics that failed at the last refresh of the database, if there is one
+    problems = last_problems(ctx.db)
+    for row in rows:
+        row["problems"] = [pr for pr in problems if pr["plugin"] == row["name"]]
     if as_json:
         emit_json(rows)
         return
@@ -136,6 +142,8 @@ def plugins(ctx: Any, as_json: bool) -> None:
         for kind, items in row["adds"].items():
             for item in items:
                 click.echo(f"    {kind[:-1]:<7} {item['name']}: {item['description']}")
+        for pr in row["problems"]:
+            click.echo(f"    FAILED  metric {pr['metric']} at the last refresh: {pr['error']}")
 
 
 def register(cli: click.Group) -> None:

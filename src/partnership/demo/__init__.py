@@ -16,6 +16,11 @@ from partnership.api import Partnership
 #: modules under partnership.demo, each with ``populate(p)``, run in this order
 STEPS = [
     "core",
+    "meetings",
+    "health",
+    "measure",
+    "commitments",
+    "gaps",
 ]
 
 

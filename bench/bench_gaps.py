@@ -1,0 +1,163 @@
+"""Benchmark of step 3: every gap and every verdict of a large generated partnership.
+
+    python bench/bench_gaps.py          # a quarter of the issue's size (quick)
+    python bench/bench_gaps.py --full   # 200 partners, 2,000 outcomes, 10,000 needs,
+                                        # 40,000 contributions
+
+Prints each figure as a ratio against the baseline measured in the same run: a plain
+``SELECT count(*)`` join of needs, outcomes and contributions (the rows the analysis has to
+read). Target (issue 3): the whole analysis under 10x that join. Times are the best of
+several runs, so a busy machine distorts them less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import partnership  # noqa: E402
+
+KINDS = ["people", "money", "skills", "data", "systems", "premises"]
+UNITS = {"people": "FTE", "money": "GBP", "skills": "sessions", "data": None,
+         "systems": None, "premises": "hours"}
+BASELINE = """SELECT count(*) FROM needs n JOIN outcomes o ON o.slug = n.outcome
+              LEFT JOIN contributions c ON c.outcome = n.outcome AND c.meets = n.slug"""
+
+
+def generate(path: Path, partners: int, outcomes: int, needs: int, contributions: int,
+             seed: int = 3) -> None:
+    """A partnership of the given size, written with plain SQL (the library is not timed)."""
+    rng = random.Random(seed)
+    partnership.create(path, name="Bench Partnership").close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    with conn:
+        conn.executemany("INSERT INTO partners (slug, name, kind) VALUES (?, ?, 'other')",
+                         [(f"p{i}", f"Partner {i}") for i in range(partners)])
+        conn.executemany("INSERT INTO outcomes (slug, title, status) VALUES (?, ?, 'agreed')",
+                         [(f"o{i}", f"Outcome {i}") for i in range(outcomes)])
+        per_outcome: dict[str, list[tuple[str, str, str | None]]] = {}
+        need_rows = []
+        for i in range(needs):
+            outcome = f"o{i % outcomes}"
+            kind = rng.choice(KINDS)
+            unit = UNITS[kind]
+            amount = None if unit is None else float(rng.randint(1, 20))
+            slug = f"n{i}"
+            per_outcome.setdefault(outcome, []).append((slug, kind, unit))
+            need_rows.append((outcome, slug, kind, f"Need {i}", amount, unit, int(rng.random() < 0.6)))
+        conn.executemany(
+            "INSERT INTO needs (outcome, slug, kind, description, amount, unit, essential) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", need_rows)
+        rows = []
+        for i in range(contributions):
+            outcome = f"o{rng.randrange(outcomes)}"
+            partner = f"p{rng.randrange(partners)}"
+            options = per_outcome.get(outcome, [])
+            if options and rng.random() < 0.8:
+                meets, kind, unit = rng.choice(options)
+                if unit is not None and rng.random() < 0.05:
+                    unit = "days"  # in another unit: shown as unmatched
+            else:
+                meets, kind = None, rng.choice(KINDS)
+                unit = UNITS[kind]
+            amount = None if unit is None else float(rng.randint(1, 8))
+            confidence = rng.choices(["firm", "likely", "hoped"], [6, 3, 1])[0]
+            rows.append((outcome, partner, kind, f"Contribution {i}", amount, unit,
+                         int(rng.random() < 0.5), meets, confidence))
+        conn.executemany(
+            "INSERT INTO contributions (outcome, partner, kind, description, amount, unit, "
+            "additional, meets, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "INSERT OR IGNORE INTO capacities (partner, kind, unit, amount) "
+            "SELECT partner, kind, unit, sum(amount) * ? FROM contributions "
+            "WHERE partner = ? AND unit IS NOT NULL GROUP BY partner, kind, unit",
+            [(rng.choice([0.5, 1.2]), f"p{i}") for i in range(partners)])
+        states = []
+        for outcome, slugs in per_outcome.items():
+            slug = slugs[0][0]
+            pick = rng.random()
+            if pick < 0.2:
+                states.append((outcome, slug, "seeking", "Another group", "", "2026-01-01"))
+            elif pick < 0.3:
+                states.append((outcome, slug, "accepted", "", "Can do without", "2026-01-01"))
+        conn.executemany(
+            "INSERT INTO gap_states (outcome, need, state, candidate, reason, since) "
+            "VALUES (?, ?, ?, ?, ?, ?)", states)
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def best(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the issue's full size")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    scale = 1 if args.full else 4
+    size = dict(partners=200 // scale, outcomes=2000 // scale, needs=10000 // scale,
+                contributions=40000 // scale)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        start = time.perf_counter()
+        generate(path, **size)
+        print(f"generated {', '.join(f'{v:,} {k}' for k, v in size.items())} "
+              f"in {time.perf_counter() - start:.1f}s")
+        with partnership.open(path) as p:
+            conn = p.store.conn
+            baseline = best(lambda: conn.execute(BASELINE).fetchone(), args.runs)
+
+            def views() -> None:
+                conn.execute("SELECT * FROM gaps").fetchall()
+                conn.execute("SELECT * FROM outcome_verdicts").fetchall()
+
+            def views_likely() -> None:
+                conn.execute("SELECT * FROM gaps_counting_likely").fetchall()
+                conn.execute("SELECT * FROM outcome_verdicts_counting_likely").fetchall()
+
+            sql = best(views, args.runs)
+            likely = best(views_likely, args.runs)
+            capacity = best(lambda: conn.execute("SELECT * FROM capacity_use").fetchall(), args.runs)
+            def library_gaps() -> None:
+                p.gaps.gaps()
+                p.gaps.verdicts()
+
+            as_dicts = best(library_gaps, args.runs)
+            library = best(lambda: p.gaps.analysis(), args.runs)
+            unmatched = best(
+                lambda: conn.execute("SELECT * FROM unmatched_contributions").fetchall(), args.runs)
+            a = p.gaps.analysis()
+        print(f"baseline  plain count(*) join of needs, outcomes, contributions: "
+              f"{baseline * 1000:.1f} ms")
+        print(f"every gap + every verdict (SQL views)        {sql / baseline:5.1f}x baseline"
+              f"  (target: under 10x)")
+        print(f"  the same, --count-likely                   {likely / baseline:5.1f}x baseline")
+        print(f"  the same, as dicts (p.gaps.gaps/verdicts)  {as_dicts / baseline:5.1f}x baseline")
+        print(f"capacity use (SQL view)                     {capacity / baseline:5.1f}x baseline")
+        print(f"unmatched contributions (SQL view)          {unmatched / baseline:5.1f}x baseline")
+        print(f"p.gaps.analysis(): all of the above, dicts  {library / baseline:5.1f}x baseline")
+        verdicts: dict[str, int] = {}
+        for v in a.verdicts:
+            verdicts[v["verdict"]] = verdicts.get(v["verdict"], 0) + 1
+        print(f"found {len(a.gaps):,} needs, {len(a.killers):,} collaboration killers, "
+              f"verdicts {verdicts}, {len(a.over_committed)} over-committed capacities, "
+              f"{len(a.unmatched):,} unmatched contributions")
+
+
+if __name__ == "__main__":
+    main()
