@@ -7,12 +7,16 @@ Prints, each against a baseline measured in the same run:
 
 * import: ``partnership observe --csv`` (validated, one transaction, one change-log
   entry) as a ratio to ``sqlite-utils insert plain.db observations FILE --csv`` of the same
-  file into a plain table (target: at most 1.5x); and the peak memory (max RSS) of the
-  import process at a quarter of the size and at the full size (target: flat, < 200 MB).
+  file into a plain table (target: at most 1.5x), and to the same with
+  ``--no-detect-types`` (sqlite-utils 4 detects column types by default; without that it
+  stores every value as text, checking nothing: the fastest plain insert); and the peak
+  memory (max RSS) of the import process at a quarter of the size and at the full size
+  (target: flat, < 200 MB).
 * refresh: ``partnership refresh`` (every built-in metric of every indicator; the trend sums
   are kept per indicator by triggers, so it reads one row per indicator) as a ratio
   to one ``SELECT indicator, count(*), avg(value) FROM observations GROUP BY indicator``
-  (target: under 5x).
+  (target: under 5x); both in-process (the library call), and the command as a whole
+  process (with Python's start-up, for information).
 
 Each import runs in its own process, so its peak memory is its own.
 """
@@ -98,12 +102,18 @@ def main() -> None:
         print(f"{rows:,} observations of {indicators:,} indicators "
               f"({big.stat().st_size / 1e6:.0f} MB of CSV)")
 
-        base_s, base_mb = timed_process([str(BIN / "sqlite-utils"), "insert", str(work / "plain.db"),
-                                         "observations", str(big), "--csv"])
+        insert = [str(BIN / "sqlite-utils"), "insert"]
+        base_s, base_mb = timed_process([*insert, str(work / "plain.db"), "observations", str(big),
+                                         "--csv"])
+        # sqlite-utils 4 detects column types by default; without it every value stays text
+        text_s, _ = timed_process([*insert, str(work / "text.db"), "observations", str(big),
+                                   "--csv", "--no-detect-types"])
         ours_s, ours_mb = import_run(work, big, indicators, "full")
         _, quarter_mb = import_run(work, small, indicators, "quarter")
         print(f"import:  partnership observe --csv {ours_s:6.2f} s   sqlite-utils insert --csv "
               f"{base_s:6.2f} s   ratio {ours_s / base_s:.2f}x (target <= 1.5x)")
+        print(f"         against sqlite-utils insert --csv --no-detect-types (no validation, all text) "
+              f"{text_s:6.2f} s   ratio {ours_s / text_s:.2f}x")
         print(f"memory:  peak {quarter_mb:.0f} MB at {rows // 4:,} rows, {ours_mb:.0f} MB at "
               f"{rows:,} rows (sqlite-utils insert: {base_mb:.0f} MB; target flat, < 200 MB)")
 
@@ -126,8 +136,13 @@ def main() -> None:
             result = p.measure.refresh(force=True)
             refresh_s = time.perf_counter() - started
             assert not result.problems, result.problems
-        print(f"refresh: partnership refresh {refresh_s:6.2f} s ({result.values:,} values)   "
+        env = {**os.environ, "PARTNERSHIP_TODAY": TODAY}
+        command_s, _ = timed_process([str(BIN / "partnership"), "--db", str(work / "full.db"),
+                                      "refresh"], env)
+        print(f"refresh: p.measure.refresh() {refresh_s:6.2f} s ({result.values:,} values)   "
               f"GROUP BY indicator {group_s:6.2f} s   ratio {refresh_s / group_s:.1f}x (target < 5x)")
+        print(f"         the command 'partnership refresh', with Python start-up {command_s:6.2f} s"
+              f"   ratio {command_s / group_s:.1f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

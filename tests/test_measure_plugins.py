@@ -253,3 +253,21 @@ def test_registering_something_else_or_a_bad_metric(tmp_path):
     """))
     with pytest.raises(PluginError, match="plugin 'badname' failed while registering metrics"):
         collect_metrics(get_plugin_manager(directory))
+
+
+# -- the plugin guide ----------------------------------------------------------------------------------
+
+def test_plugin_guide_example_works_as_written(m, tmp_path):
+    """The first plugin of docs/plugins.md, copied as a reader would, loads and computes."""
+    import re
+
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    directory = plugin_dir(tmp_path, latest_doubled=blocks[0])
+    with with_plugins(m, directory) as p:
+        result = p.measure.refresh(force=True)
+        assert not result.problems
+        values = {r["metric"]: r["value"] for r in p.measure.metric_values("repeat-victims")}
+    assert values["doubled"] == 740  # 370 * 2
+    # the package route declares its entry point in the 'partnership' group
+    assert "[project.entry-points.partnership]" in guide

@@ -320,15 +320,16 @@ ON o.indicator = i.slug AND o.date <= i.baseline_date
 """
 
 
-def _indicators(p: Partnership) -> list[Indicator]:
+def _indicators(p: Partnership | sqlite3.Connection) -> list[Indicator]:
     """Every indicator, rebuilt from rows that were validated when written (without
     running ``__init__`` again: ten thousand indicators in milliseconds)."""
     from .measure import Indicator
     from .records import _field_types
 
+    conn = p if isinstance(p, sqlite3.Connection) else p.store.conn
     types = _field_types(Indicator)
     names = list(types)
-    cursor = p.store.conn.execute(
+    cursor = conn.execute(
         f"SELECT {', '.join(f'[{n}]' for n in names)} FROM indicators ORDER BY slug")
     plain = [i for i, n in enumerate(names) if types[n] is None]
     dates = [i for i, n in enumerate(names) if types[n] is dt.date]
@@ -348,17 +349,18 @@ def _indicators(p: Partnership) -> list[Indicator]:
     return out
 
 
-def load_series(p: Partnership, today: dt.date) -> list[Series]:
+def load_series(p: Partnership | sqlite3.Connection, today: dt.date) -> list[Series]:
     """Every indicator as a :class:`Series`, with its latest observation and the sums of
-    its trend read in three SQL passes; the observations themselves load when a metric asks."""
-    conn = p.store.conn
+    its trend read in three SQL passes; the observations themselves load when a metric asks.
+    ``p`` is a partnership or a connection to its database."""
+    conn = p if isinstance(p, sqlite3.Connection) else p.store.conn
     sums = {r[0]: r for r in conn.execute(SUMS_SQL)}
     latest = {r[0]: (dt.date.fromisoformat(r[1]), r[2]) for r in conn.execute(LATEST_SQL)}
     before: dict[str, list[tuple[int, float]]] = {}
     for slug, day, value in conn.execute(BEFORE_SQL):
         before.setdefault(slug, []).append((day, value))
     out = []
-    for ind in _indicators(p):
+    for ind in _indicators(conn):
         row = sums.get(ind.slug)
         if row is None:
             out.append(Series(ind, [], [], today))

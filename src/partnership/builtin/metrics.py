@@ -183,22 +183,12 @@ def stale_indicators(view: ReadOnlyView) -> Iterator[Finding]:
             )
 
 
-def _all_series(view: ReadOnlyView) -> list[Series]:
-    from partnership.measure import Indicator
-    from partnership.records import from_row
-
-    series = {r["slug"]: Series(from_row(Indicator, r), [], [], view.today, view)
-              for r in view.query("SELECT * FROM indicators ORDER BY slug")}
-    fromiso = dt.date.fromisoformat
-    for r in view.query("SELECT indicator, date, value FROM observations ORDER BY indicator, date"):
-        s = series[r["indicator"]]
-        s.dates.append(fromiso(r["date"]))
-        s.values.append(r["value"])
-    return list(series.values())
-
-
 def pivot_signals(view: ReadOnlyView) -> Iterator[Finding]:
-    for s in _all_series(view):
+    from partnership.metrics import load_series
+
+    # the trend sums kept per indicator: one row per indicator, whatever the observations
+    for s in load_series(view._conn, view.today):
+        s.view = view
         if not pivot(s):
             continue
         ind = s.indicator
