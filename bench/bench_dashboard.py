@@ -58,9 +58,14 @@ def generate(path: Path, partners: int, outcomes: int, observations: int) -> Non
             public.PUBLIC_TABLES["observations"] = ("id", "indicator", "date", "value")
         n_ind = outcomes * 2
         conn.executemany(
-            "INSERT INTO indicators (slug, outcome, unit, direction, baseline, target, target_date) "
-            "VALUES (?, ?, 'people', 'down', 400, 300, '2030-03-31')",
-            [(f"ind-{i}", f"outcome-{i // 2}") for i in range(n_ind)])
+            "INSERT INTO indicators (slug, outcome, title, unit, direction, baseline, "
+            "baseline_date, target, target_date) "
+            "VALUES (?, ?, ?, 'people', 'down', 400, '2020-01-01', 300, '2030-03-31')",
+            [(f"ind-{i}", f"outcome-{i // 2}", f"Generated indicator {i}") for i in range(n_ind)])
+        if "story_notes" in tables:
+            conn.executemany(
+                "INSERT INTO story_notes (indicator, date, kind, text) VALUES (?, '2021-06-01', 'why', ?)",
+                [(f"ind-{i}", f"Why indicator {i} moved") for i in range(0, n_ind, 5)])
         start = dt.date(2020, 1, 1)
         per = max(observations // n_ind, 1)
         conn.executemany(

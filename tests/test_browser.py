@@ -75,6 +75,11 @@ def test_home_page_in_a_real_browser(served_demo, tmp_path):
     assert "Fewer residents suffer repeated anti-social behaviour" in html
     assert "<svg" in html and ("<rect" in html or "<polyline" in html)
     assert 'id="ledger"' in html and "Who keeps their promises?" in html
+    assert 'class="plain ledger"' in html and "Northshire Constabulary" in html
+    # one chart per indicator, drawn as SVG, with the story behind the curve beside it
+    charts = html[html.index('id="charts"'):html.index('id="who-does-what"')]
+    assert charts.count("<svg") == 6 and charts.count("<polyline") == 6
+    assert "The story behind the curve" in charts
     shot = tmp_path / "home.png"
     result = chromium(f"--screenshot={shot}", served_demo, profile=tmp_path / "profile-shot")
     assert result.returncode == 0, result.stderr[-2000:]

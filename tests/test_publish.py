@@ -104,16 +104,35 @@ def test_generated_metadata_is_filled_in(published):
     assert meta["settings"]["sql_time_limit_ms"] > 0
 
 
-def test_every_core_public_table_and_column_is_described():
-    from partnership.public import public_tables
-
+def test_every_published_table_view_and_column_is_described(published):
+    target, result = published
     meta = yaml.safe_load(Path(partnership.publish.METADATA_FILE).read_text())
     tables = meta["databases"]["public"]["tables"]
-    core = ("partners", "people", "outcomes", "stakes", "contributions", "changes")
-    for name, columns in public_tables().items():
-        if name in core:
-            assert tables[name]["description"]
-            assert set(columns) <= set(tables[name]["columns"]), name
+    conn = sqlite3.connect(target)
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    # every feature's tables and views are there, and so every one is checked below
+    for name in ("needs", "gaps", "outcome_verdicts", "indicators", "observations", "metric_values",
+                 "story_notes", "indicator_status", "outcome_status", "commitments", "ledger",
+                 "meetings", "meeting_hours", "meeting_totals", "updates", "pair_uptake",
+                 "governance_questions", "assessment_divergence"):
+        assert name in names, name
+    undescribed = []
+    for name in names:
+        desc = (tables.get(name) or {}).get("description")
+        if not desc or len(desc) < 15:
+            undescribed.append(name)
+            continue
+        described = tables[name].get("columns") or {}
+        for (col,) in [(r[1],) for r in conn.execute(f'PRAGMA table_info("{name}")')]:
+            if not described.get(col):
+                undescribed.append(f"{name}.{col}")
+    conn.close()
+    assert undescribed == []
+    # and the generated metadata keeps them
+    generated = yaml.safe_load(Path(result.metadata_path).read_text())
+    assert set(names) <= set(generated["databases"]["public"]["tables"])
 
 
 def test_republishing_replaces_the_file_whole(demo_path, published):
@@ -165,13 +184,21 @@ def test_server_never_opens_the_working_database(demo_path, published):
     assert r.status_code == 200 and "email" not in r.text
 
 
+CANNED = ["who-does-what", "is-it-working", "outcomes-and-how-they-are-going",
+          "the-story-behind-the-curve", "where-are-the-gaps", "gaps-and-verdicts",
+          "who-keeps-their-promises", "meetings-held-and-avoided", "hours-saved", "governance",
+          "unmentoring-uptake", "feed"]
+
 PAGES = ["/", "/public", "/public/partners", "/public/outcomes", "/public/contributions",
          "/public/stakes", "/public/people", "/public/changes", "/public/site",
          "/public/who_does_what", "/public/is_it_working", "/public/where_are_the_gaps",
-         "/public/who-does-what", "/public/is-it-working", "/public/where-are-the-gaps",
-         "/public/who-keeps-their-promises", "/public/feed", "/public/latest_updates",
+         "/public/latest_updates", "/public/indicators", "/public/observations",
+         "/public/story_notes", "/public/metric_values", "/public/outcome_status",
+         "/public/outcome_verdicts", "/public/gaps", "/public/ledger", "/public/commitment_status",
+         "/public/kept_rate_by_quarter", "/public/meeting_hours", "/public/meeting_totals",
+         "/public/updates", "/public/governance_questions", "/public/pair_uptake",
          "/public/partners.csv", "/public/partners.json", "/public/who_does_what.json",
-         "/robots.txt", "/-/metadata.json"]
+         "/public/ledger.csv", "/robots.txt", "/-/metadata.json"] + [f"/public/{q}" for q in CANNED]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -194,6 +221,81 @@ def test_home_page_shows_every_section(site):
     assert 'href="/public/feed.atom"' in html
 
 
+def section(html: str, name: str) -> str:
+    start = html.index(f'id="{name}"')
+    end = html.find("<section", start)
+    return html[start:end if end > 0 else None]
+
+
+def test_home_page_outcomes_have_status_and_verdict(site):
+    html = section(get(site, "/").text, "outcomes")
+    # worst first: the exploitation outcome is off track and its verdict is reboot
+    assert html.index("Fewer young people are drawn into criminal exploitation") < html.index(
+        "Fewer older people are hurt in fires at home")
+    assert "off-track" in html and "reboot" in html and "time to pivot" in html
+    assert "/public/outcome_status?outcome=fewer-young-people-exploited" in html
+    assert "/public/outcome_verdicts?outcome=fewer-young-people-exploited" in html
+    assert "/public/indicators/repeat-victims" in html
+
+
+def test_home_page_charts_show_the_story_behind_the_curve(site):
+    html = section(get(site, "/").text, "charts")
+    assert html.count("<svg") == 6  # one per indicator of the demo
+    assert html.count("<polyline") == 6
+    assert "target 330" in html and "baseline 412" in html
+    # the story notes beside the curve, each linked to its row, marked on the chart
+    assert "County lines from the city moved into two estates" in html
+    assert "/public/story_notes/1" in html and "/public/story_notes?indicator=exploitation-referrals" in html
+    # the figures behind each chart
+    assert "/public/observations?indicator=repeat-victims" in html
+    # every metric, generic: progress and pivot are metric_values like any plugin's
+    assert "/public/metric_values?indicator=repeat-victims&amp;metric=progress" in html
+
+
+def test_home_page_gaps_verdicts_ledger_updates_meetings_governance_pairs(site):
+    html = get(site, "/").text
+    gaps = section(html, "gaps")
+    assert "collaboration killer" in gaps and "reboot" in gaps and "Lancaster YMCA" in gaps
+    assert "/public/gaps?outcome=" in gaps
+    ledger = section(html, "ledger")
+    assert "Northshire Constabulary" in ledger and "Kept rate" in ledger
+    assert "/public/commitment_status?partner=county-police" in ledger
+    assert "2026-Q1" in ledger
+    updates = section(html, "updates")
+    assert "Hotspot patrols started in Skerton" in updates and "/public/updates/1" in updates
+    meetings = section(html, "meetings")
+    assert "meetings avoided" in meetings and "person-hours saved" in meetings
+    assert "/public/meetings-held-and-avoided" in meetings
+    governance = section(html, "governance")
+    assert "alliance" in governance and "By consensus at the board" in governance
+    assert "Not answered yet" in governance
+    pairs = section(html, "pairs")
+    assert "2026-01" in pairs and "75%" in pairs
+    # counts only: nobody's name is in the unmentoring panel
+    assert "Jo Bloggs" not in pairs
+
+
+def test_a_plugin_metric_appears_on_the_dashboard_without_change(demo_path, tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "doubled.py").write_text(
+        "from partnership import Metric, hookimpl\n"
+        "@hookimpl\n"
+        "def register_metrics(register):\n"
+        "    register(Metric(name='doubled-latest', description='Twice the latest value.',\n"
+        "                    compute=lambda s: s.values[-1] * 2 if s.values else None))\n")
+    with partnership.open(demo_path, plugins_dir=plugins) as p:
+        result = publish(p, tmp_path / "pub.db")
+    conn = sqlite3.connect(tmp_path / "pub.db")
+    value = conn.execute("SELECT value FROM metric_values WHERE metric = 'doubled-latest' "
+                         "AND indicator = 'repeat-victims'").fetchone()
+    conn.close()
+    assert value is not None
+    html = get(make_datasette(tmp_path / "pub.db", result.metadata_path), "/").text
+    assert "doubled latest" in html
+    assert "/pub/metric_values?indicator=repeat-victims&amp;metric=doubled-latest" in html
+
+
 def test_canned_queries_answer_the_questions(site):
     rows = get(site, "/public/who-does-what.json?_shape=array").json()
     assert {"partner", "outcome", "contributions"} <= set(rows[0])
@@ -201,6 +303,29 @@ def test_canned_queries_answer_the_questions(site):
     assert len(police) >= 3
     rows = get(site, "/public/is-it-working.json?_shape=array").json()
     assert {r["outcome"] for r in rows} >= {"Fewer residents suffer repeated anti-social behaviour"}
+    assert rows[0]["status"] == "off-track"  # the worst first
+    rows = get(site, "/public/outcomes-and-how-they-are-going.json?_shape=array").json()
+    assert rows[0]["progress"] == "off-track" and rows[0]["verdict"] == "reboot"
+    rows = get(site, "/public/the-story-behind-the-curve.json?_shape=array").json()
+    assert len(rows) == 5 and {r["kind"] for r in rows} == {"why", "works", "next"}
+    rows = get(site, "/public/where-are-the-gaps.json?_shape=array").json()
+    assert rows and all(r["state"] != "met" for r in rows) and rows[0]["killer"] == 1
+    rows = get(site, "/public/gaps-and-verdicts.json?_shape=array").json()
+    assert rows[0]["verdict"] == "reboot"
+    rows = get(site, "/public/who-keeps-their-promises.json?_shape=array").json()
+    police = next(r for r in rows if r["partner"] == "Northshire Constabulary")
+    assert (police["made"], police["kept"], police["kept_rate"]) == (4, 2, 1.0)
+    rows = get(site, "/public/meetings-held-and-avoided.json?_shape=array").json()
+    assert {r["status"] for r in rows} == {"held", "cancelled"}
+    assert sum(r["person_hours_saved"] for r in rows) == 6.0
+    rows = get(site, "/public/hours-saved.json?_shape=array").json()
+    assert rows == [{"meetings_held": 1, "meetings_avoided": 1, "decisions_made": 2,
+                     "person_hours_spent": 7.5, "person_hours_saved": 6.0, "updates_posted": 8}]
+    rows = get(site, "/public/governance.json?_shape=array").json()
+    assert [r["number"] for r in rows] == [1, 2, 3] and rows[2]["answer"] == "not answered yet"
+    rows = get(site, "/public/unmentoring-uptake.json?_shape=array").json()
+    assert [r["round"] for r in rows] == ["2026-03", "2026-02", "2026-01"]
+    assert set(rows[0]) == {"round", "drawn_on", "people", "groups", "met", "uptake", "outputs"}
 
 
 def test_feed(site):
@@ -209,6 +334,17 @@ def test_feed(site):
     assert "xml" in r.headers["content-type"]
     assert "<feed" in r.text and r.text.count("<entry>") >= 10
     assert "Lunesdale" in r.text or "Latest updates" in r.text
+    # the written updates are in it, not drowned by the change log, and changes too
+    assert "Hotspot patrols started in Skerton" in r.text
+    assert r.text.count("county-police on fewer-repeat-asb") >= 2
+    assert "Change: " in r.text
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(r.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = root.findall("a:entry", ns)
+    assert len(entries) == 38  # the 8 updates and the 30 latest changes
+    assert all(e.find("a:updated", ns).text for e in entries)
 
 
 def test_robots_setting(demo_path, tmp_path):
@@ -224,9 +360,11 @@ def test_text_from_users_is_escaped(small, tmp_path):
     small.stakes.add(outcome="fewer-repeat-asb", partner="evil", motivation="<b>bold</b>")
     small.contributions.add(outcome="fewer-repeat-asb", partner="evil", kind="money",
                             description="<img src=x onerror=alert(1)>", amount=1, unit="GBP")
+    small.updates.post("evil", "<script>alert('update')</script>", outcome="fewer-repeat-asb")
     result = publish(small, tmp_path / "pub.db")
     ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
-    for path in ("/", "/pub/partners", "/pub/who_does_what", "/pub/feed.atom"):
+    for path in ("/", "/pub/partners", "/pub/who_does_what", "/pub/feed.atom", "/pub/updates",
+                 "/pub/who-does-what"):
         text = get(ds, path).text
         assert "<script>alert" not in text, path
         assert "<img src=x" not in text, path

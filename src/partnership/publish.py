@@ -111,7 +111,8 @@ CROSS_VIEWS: dict[str, list[str]] = {
     "is_it_working": [
         """
         SELECT o.slug AS outcome, o.title AS outcome_title, o.status AS outcome_status,
-               i.slug AS indicator, i.unit AS unit, i.direction AS direction,
+               i.slug AS indicator, i.title AS indicator_title, i.unit AS unit,
+               i.direction AS direction,
                i.baseline AS baseline, i.target AS target, i.target_date AS target_date,
                (SELECT ob.value FROM observations ob WHERE ob.indicator = i.slug
                 ORDER BY ob.date DESC LIMIT 1) AS latest,
@@ -124,7 +125,8 @@ CROSS_VIEWS: dict[str, list[str]] = {
         """,
         """
         SELECT o.slug AS outcome, o.title AS outcome_title, o.status AS outcome_status,
-               i.slug AS indicator, i.unit AS unit, i.direction AS direction,
+               i.slug AS indicator, i.title AS indicator_title, i.unit AS unit,
+               i.direction AS direction,
                i.baseline AS baseline, i.target AS target, i.target_date AS target_date,
                (SELECT ob.value FROM observations ob WHERE ob.indicator = i.slug
                 ORDER BY ob.date DESC LIMIT 1) AS latest,
@@ -135,7 +137,8 @@ CROSS_VIEWS: dict[str, list[str]] = {
         """,
         """
         SELECT o.slug AS outcome, o.title AS outcome_title, o.status AS outcome_status,
-               NULL AS indicator, NULL AS unit, NULL AS direction, NULL AS baseline,
+               NULL AS indicator, NULL AS indicator_title, NULL AS unit,
+               NULL AS direction, NULL AS baseline,
                NULL AS target, NULL AS target_date, NULL AS latest, NULL AS latest_date,
                NULL AS status
         FROM outcomes o
@@ -153,12 +156,17 @@ CROSS_VIEWS: dict[str, list[str]] = {
     "where_are_the_gaps": [
         """
         SELECT g.outcome AS outcome, o.title AS outcome_title, g.need AS need,
-               g.state AS state, g.gap AS gap, g.unit AS unit
+               g.description AS description, g.essential AS essential,
+               g.state AS state, g.gap AS gap, g.unit AS unit, g.killer AS killer,
+               g.candidate AS candidate, v.verdict AS verdict
         FROM gaps g JOIN outcomes o ON o.slug = g.outcome
+        LEFT JOIN outcome_verdicts v ON v.outcome = g.outcome
         """,
         """
         SELECT o.slug AS outcome, o.title AS outcome_title, NULL AS need,
-               'no contributions recorded' AS state, NULL AS gap, NULL AS unit
+               NULL AS description, NULL AS essential,
+               'no contributions recorded' AS state, NULL AS gap, NULL AS unit,
+               NULL AS killer, NULL AS candidate, NULL AS verdict
         FROM outcomes o
         WHERE NOT EXISTS (SELECT 1 FROM contributions c WHERE c.outcome = o.slug)
         """,
