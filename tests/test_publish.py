@@ -174,6 +174,8 @@ def test_server_never_opens_the_working_database(demo_path, published):
     ds = make_datasette(target, result.metadata_path)
     assert [db.path for name, db in ds.databases.items() if name != "_internal"] == [str(target)]
     assert all(db.is_mutable is False for name, db in ds.databases.items() if name != "_internal")
+    # served as /public/ whatever the file is called
+    assert [name for name in ds.databases if name != "_internal"] == ["public"]
     for path in ("/", "/public/partners", "/public/who_does_what"):
         assert get(ds, path).status_code == 200
     assert not demo_path.exists()
@@ -293,7 +295,7 @@ def test_a_plugin_metric_appears_on_the_dashboard_without_change(demo_path, tmp_
     assert value is not None
     html = get(make_datasette(tmp_path / "pub.db", result.metadata_path), "/").text
     assert "doubled latest" in html
-    assert "/pub/metric_values?indicator=repeat-victims&amp;metric=doubled-latest" in html
+    assert "/public/metric_values?indicator=repeat-victims&amp;metric=doubled-latest" in html
 
 
 def test_canned_queries_answer_the_questions(site):
@@ -363,8 +365,8 @@ def test_text_from_users_is_escaped(small, tmp_path):
     small.updates.post("evil", "<script>alert('update')</script>", outcome="fewer-repeat-asb")
     result = publish(small, tmp_path / "pub.db")
     ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
-    for path in ("/", "/pub/partners", "/pub/who_does_what", "/pub/feed.atom", "/pub/updates",
-                 "/pub/who-does-what"):
+    for path in ("/", "/public/partners", "/public/who_does_what", "/public/feed.atom", "/public/updates",
+                 "/public/who-does-what"):
         text = get(ds, path).text
         assert "<script>alert" not in text, path
         assert "<img src=x" not in text, path
@@ -386,9 +388,9 @@ def test_a_plugin_adds_a_view_and_a_table(demo_path, tmp_path):
         result = publish(p, tmp_path / "pub.db")
     assert "money_per_outcome" in result.views and result.tables["kinds"] == 1
     ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
-    rows = get(ds, "/pub/money_per_outcome.json?_shape=array").json()
+    rows = get(ds, "/public/money_per_outcome.json?_shape=array").json()
     assert rows == [{"outcome": "safer-night-time", "gbp": 45000.0}]
-    assert get(ds, "/pub/kinds").status_code == 200
+    assert get(ds, "/public/kinds").status_code == 200
     assert "money per outcome" not in get(ds, "/").text  # only PUBLIC_VIEWS are listed there
 
 

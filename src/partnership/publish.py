@@ -702,16 +702,31 @@ def make_datasette(public_db: str | os.PathLike[str], metadata_path: str | os.Pa
             f"'partnership publish {public_db}' again") from None
     settings = datasette_settings(metadata)
     metadata = {k: v for k, v in metadata.items() if k != "settings"}
+    # served under the name 'public' whatever the file is called (demo.public.db would
+    # otherwise give addresses like /demo~2Epublic/...), with its metadata renamed to match
+    databases = metadata.get("databases") or {}
+    if len(databases) == 1:
+        metadata["databases"] = {SERVED_NAME: next(iter(databases.values()))}
     _register_datasette_plugins()
-    return Datasette(
+    from datasette.database import Database
+
+    ds = Datasette(
         files=[],
-        immutables=[str(public_db)],
         metadata=metadata,
         settings=settings,
         template_dir=str(TEMPLATE_DIR),
         plugins_dir=str(DATASETTE_PLUGINS_DIR),
         cors=False,
     )
+    # with no files Datasette adds an in-memory database: nothing but the public file is served
+    if "_memory" in ds.databases:
+        ds.remove_database("_memory")
+    ds.add_database(Database(ds, path=str(public_db), is_mutable=False), name=SERVED_NAME)
+    return ds
+
+
+#: the name the public database is served under by ``partnership serve``
+SERVED_NAME = "public"
 
 
 #: Datasette plugins the site depends on (also loaded when Datasette skips entry points)
