@@ -106,10 +106,33 @@ def collect_checks(pm: Any) -> list[Check]:
     return collect_registrations(pm.hook.register_checks, Check, "check")
 
 
+#: seconds of SQL a check may run before it is stopped (``PARTNERSHIP_CHECK_TIME_LIMIT``)
+DEFAULT_CHECK_TIME_LIMIT = 10.0
+
+
+def check_time_limit() -> float:
+    import os
+
+    try:
+        limit = float(os.environ.get("PARTNERSHIP_CHECK_TIME_LIMIT", DEFAULT_CHECK_TIME_LIMIT))
+    except ValueError:
+        return DEFAULT_CHECK_TIME_LIMIT
+    return limit if limit > 0 else DEFAULT_CHECK_TIME_LIMIT
+
+
 def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[Finding]:
-    """Run each check read-only; a failing check becomes a finding, never an exception."""
+    """Run each check read-only; a failing check becomes a finding, never an exception.
+
+    A check whose SQL runs longer than :func:`check_time_limit` seconds is interrupted
+    and reported like a failing one, so a runaway plugin query cannot hang ``check``.
+    """
+    import time
+
     findings: list[Finding] = []
+    limit = check_time_limit()
     for check in checks:
+        deadline = time.monotonic() + limit
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         try:
             with read_only(conn):
                 produced = list(check.run(view))
@@ -117,16 +140,22 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[F
             if bad:
                 raise TypeError(f"returned {type(bad[0]).__name__}, not Finding")
         except Exception as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            if time.monotonic() > deadline and "interrupted" in str(exc):
+                why = (f"took longer than {limit:g} s and was stopped; make it faster or raise "
+                       f"PARTNERSHIP_CHECK_TIME_LIMIT")
             findings.append(Finding(
                 rule="check-failed",
                 subject=f"plugin {check.plugin}",
-                message=f"check '{check.name}' failed: {type(exc).__name__}: {exc}",
+                message=f"check '{check.name}' failed: {why}",
                 advice="the other checks still ran; tell the plugin's author, or remove the plugin",
                 severity=Severity.WARNING,
                 check=check.name,
                 plugin=check.plugin,
             ))
             continue
+        finally:
+            conn.set_progress_handler(None, 0)
         findings.extend(
             attrs.evolve(f, check=f.check or check.name, plugin=check.plugin,
                          step=f.step or check.step)

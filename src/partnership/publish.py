@@ -430,8 +430,9 @@ def publish(p: Any, target: str | os.PathLike[str], *, metadata: str | os.PathLi
         raise NoDatabase(f"{p.store.path} holds no partnership yet; create one with 'partnership init NAME'")
     if robots not in (None, "allow", "block"):
         raise ValidationError(f"robots must be 'allow' or 'block' (got '{robots}')")
+    _remove_abandoned(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".publishing",
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".publishing",
                                         dir=target.parent)
     except OSError as exc:
         raise PublishError(
@@ -519,6 +520,28 @@ def publish(p: Any, target: str | os.PathLike[str], *, metadata: str | os.PathLi
             Path(str(tmp) + suffix).unlink(missing_ok=True)
         raise
     return result
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Delete half-written public files left by a publish that was killed.
+
+    Each temporary file carries the process id of its writer; one whose process is
+    gone can never be finished, so it is removed (a running publish is left alone).
+    """
+    import glob
+
+    prefix = f".{target.name}."
+    for leftover in target.parent.glob(glob.escape(prefix) + "*.publishing"):
+        pid = leftover.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            for suffix in ("", "-journal"):
+                Path(str(leftover) + suffix).unlink(missing_ok=True)
+        except (PermissionError, OverflowError, OSError):
+            continue
 
 
 def _write_site(conn: sqlite3.Connection, info: dict[str, Any]) -> None:

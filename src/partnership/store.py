@@ -159,7 +159,24 @@ class Store:
         if not memory and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.db.enable_wal()
         if len(applied) < len(known):
-            schema.migrations.apply(self.db)
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Apply pending migrations as one unit, holding the write lock throughout.
+
+        Two processes opening an old file at once would otherwise both see the same
+        migrations pending and the second would fail ("table ... already exists"): the
+        lock makes the second wait, and it re-reads what is applied once it has it.
+        """
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            schema.migrations.apply(self.db)  # each migration nests as a savepoint
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def close(self) -> None:
         self.conn.close()

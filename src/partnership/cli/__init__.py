@@ -77,6 +77,12 @@ class PartnershipGroup(click.Group):
             raise click.ClickException(
                 f"the database file could not be read ({exc}); run 'partnership doctor' "
                 f"or restore a backup") from None
+        except OverflowError:
+            # a number (an ID, a seed, a count) beyond SQLite's 64-bit integers; nothing
+            # was written (the transaction it was in rolled back)
+            raise click.ClickException(
+                "a number given is too large (the largest is 9223372036854775807); "
+                "check the figures and IDs you typed") from None
 
 
 @click.group(cls=PartnershipGroup, context_settings={"help_option_names": ["-h", "--help"]})
