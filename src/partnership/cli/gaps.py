@@ -121,7 +121,7 @@ def capacity_set(ctx: Any, partner: str, kind: str, amount: str, unit: str, note
 
 CAPACITY_COLUMNS = [("partner", "partner"), ("kind", "kind"), ("capacity_text", "capacity"),
                     ("used_text", "used"), ("used_firm_text", "of which firm"),
-                    ("outcomes", "outcomes"), ("flag", "")]
+                    ("outcomes", "outcomes"), ("flag", "check")]
 
 
 def _capacity_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ def _capacity_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "used_text": _amount(r["used"], r["unit"]),
              "used_firm_text": _amount(r["used_firm"], r["unit"]),
              "flag": f"OVER-COMMITTED by {_amount(r['over_by'], r['unit'])}"
-             if r["over_committed"] else ""} for r in rows]
+             if r["over_committed"] else "ok"} for r in rows]
 
 
 @capacity.command("list")
