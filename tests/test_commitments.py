@@ -93,7 +93,7 @@ def test_commit_joins_the_callers_transaction(team, db_path, unchanged):
     ({"what": "  "}, ValidationError, "what must not be empty"),
     ({"outcome": "world-peace"}, NotFound, "no outcome 'world-peace'"),
     ({"activity": "night-patrols"}, NotFound, "no activity 'night-patrols'"),
-    ({"created": "2026-03-02"}, ValidationError, "created 2026-03-02 is in the future"),
+    ({"created": "2026-03-02"}, ValidationError, "the date it was made, 2026-03-02, is in the future"),
 ])
 def test_bad_commitments_are_refused_with_a_sentence(team, db_path, unchanged, kw, error, words):
     with unchanged(db_path):
@@ -175,7 +175,7 @@ def test_refused_transitions_leave_the_database_unchanged(team, db_path, unchang
         (lambda: team.commitments.withdraw(open_.id, reason="  "), ValidationError, "say why C-3"),
         (lambda: team.commitments.deliver(open_.id, evidence=""), ValidationError, "--evidence"),
         (lambda: team.commitments.deliver(open_.id, evidence="x", date="2026-03-02"), ValidationError,
-         "delivered_on 2026-03-02 is in the future"),
+         "the delivery date, 2026-03-02, is in the future"),
         (lambda: team.commitments.deliver(open_.id, evidence="x", date="yesterday"), ValidationError,
          "YYYY-MM-DD"),
         (lambda: team.commitments.withdraw(open_.id, reason="x", date="2026-04-01"), ValidationError,
@@ -393,7 +393,7 @@ def test_cli_walkthrough(cli):
     (("commitment", "deliver", "C-2", "--evidence", "x"), "withdrawn commitment cannot be delivered"),
     (("commitment", "withdraw", "C-1", "--reason", ""), "say why C-1 is withdrawn"),
     (("commitment", "deliver", "C-1", "--evidence", "x", "--date", "2026-12-25"),
-     "2026-12-25 is in the future"),
+     "2026-12-25, is in the future"),
     (("commitment", "deliver", "C-9", "--evidence", "x"), "no commitment 'C-9'"),
     (("commitment", "deliver", "banana", "--evidence", "x"), "not a commitment id"),
     (("commitments", "--due-within", "soon"), "like 14d or 2w"),

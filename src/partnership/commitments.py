@@ -298,12 +298,12 @@ def _activity_exists(p: Partnership, c: Commitment) -> None:
 @rule(Commitment)
 def _not_in_the_future(p: Partnership, c: Commitment) -> None:
     today = p.today()
-    for name, what, value in (("created", "made", c.created),
-                              ("delivered_on", "delivered", c.delivered_on),
-                              ("withdrawn_on", "withdrawn", c.withdrawn_on)):
+    for name, what, value in (("the date it was made", "made", c.created),
+                              ("the delivery date", "delivered", c.delivered_on),
+                              ("the withdrawal date", "withdrawn", c.withdrawn_on)):
         if value is not None and value > today:
             raise ValidationError(
-                f"{name} {value.isoformat()} is in the future (today is {today.isoformat()}); "
+                f"{name}, {value.isoformat()}, is in the future (today is {today.isoformat()}); "
                 f"a commitment can only be {what} on or before today")
 
 
