@@ -271,3 +271,19 @@ def test_plugin_guide_example_works_as_written(m, tmp_path):
     assert values["doubled"] == 740  # 370 * 2
     # the package route declares its entry point in the 'partnership' group
     assert "[project.entry-points.partnership]" in guide
+
+
+def test_plugin_guide_check_works_as_written(m, tmp_path):
+    """The check of docs/plugins.md section 7, copied as a reader would, finds what it says."""
+    import re
+
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", guide, re.S) if "register_checks" in b)
+    directory = plugin_dir(tmp_path, no_lead=block)
+    m.outcomes.update("fewer-repeat-asb", status="agreed")
+    with with_plugins(m, directory) as p:
+        found = [f for f in p.check() if f.check == "no-activity"]
+        assert [(f.subject, f.severity.value, f.step, f.plugin) for f in found] == [
+            ("outcome fewer-repeat-asb", "warning", 4, "no_lead")]
+        p.measure.add_activity("patrols", outcomes=["fewer-repeat-asb"], partner="lancs-police")
+        assert not [f for f in p.check() if f.check == "no-activity"]

@@ -56,6 +56,20 @@ BAD_CHECKS = dict(
             register(Check(name="forever", description="An endless query.",
                            run=lambda view: view.query({FOREVER!r})))
     """,
+    loops="""
+        import time
+
+        from partnership import hookimpl
+        from partnership.checks import Check
+
+        def run(view):
+            time.sleep(6)  # Python that does not return (bounded, so the test run ends cleanly)
+            return []
+
+        @hookimpl
+        def register_checks(register):
+            register(Check(name="dawdle", description="Never returns in time.", run=run))
+    """,
     writes="""
         from partnership import hookimpl
         from partnership.checks import Check
@@ -119,10 +133,11 @@ def test_bad_checks_are_reported_by_name_and_the_rest_run(demo_path, bad_checks,
     findings = json.loads(r.stdout)
     findings = findings["findings"] if isinstance(findings, dict) else findings
     failed = {f["plugin"]: f["message"] for f in findings if f["rule"] == "check-failed"}
-    assert set(failed) == {"raises", "garbage", "not_iterable", "hangs", "writes", "sneaks"}
+    assert set(failed) == {"raises", "garbage", "not_iterable", "hangs", "loops", "writes", "sneaks"}
     assert "RuntimeError: the spreadsheet moved" in failed["raises"]
     assert "not Finding" in failed["garbage"]
     assert "took longer than 0.5 s" in failed["hangs"]
+    assert "took longer than 0.5 s" in failed["loops"]
     assert "not authorized" in failed["writes"] and "not authorized" in failed["sneaks"]
     # every built-in check still ran and found what it finds without the plugins
     assert clean <= {(f["rule"], f["subject"]) for f in findings}

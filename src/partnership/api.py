@@ -270,7 +270,7 @@ class Partnership:
         from .readonly import ReadOnlyView
 
         view = ReadOnlyView(self.store.conn, self.today(), options)
-        return run_checks(self.store.conn, self.checks(scope), view)
+        return run_checks(self.store.conn, self.checks(scope), view, path=self.store.path)
 
 
 def unstructure_row(model: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import attrs
 from attrs import define, field
 
 from .errors import PluginError
-from .readonly import ReadOnlyView, read_only
+from .readonly import ReadOnlyView, TimedOut, read_only, run_with_time_limit, separate_connection
 
 __all__ = ["Severity", "Finding", "Check", "collect_checks", "run_checks"]
 
@@ -106,7 +106,15 @@ def collect_checks(pm: Any) -> list[Check]:
     return collect_registrations(pm.hook.register_checks, Check, "check")
 
 
-#: seconds of SQL a check may run before it is stopped (``PARTNERSHIP_CHECK_TIME_LIMIT``)
+def _findings_of(check: Check, view: ReadOnlyView) -> list[Finding]:
+    produced = list(check.run(view))
+    bad = [f for f in produced if not isinstance(f, Finding)]
+    if bad:
+        raise TypeError(f"returned {type(bad[0]).__name__}, not Finding")
+    return produced
+
+
+#: seconds a plugin's check may run before it is stopped (``PARTNERSHIP_CHECK_TIME_LIMIT``)
 DEFAULT_CHECK_TIME_LIMIT = 10.0
 
 
@@ -120,11 +128,15 @@ def check_time_limit() -> float:
     return limit if limit > 0 else DEFAULT_CHECK_TIME_LIMIT
 
 
-def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[Finding]:
+def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView, *,
+               path: Any = None) -> list[Finding]:
     """Run each check read-only; a failing check becomes a finding, never an exception.
 
-    A check whose SQL runs longer than :func:`check_time_limit` seconds is interrupted
-    and reported like a failing one, so a runaway plugin query cannot hang ``check``.
+    Built-in checks run on ``conn``. With the database file's ``path``, a plugin's check
+    runs in a worker thread over a read-only connection of its own, so one that runs
+    longer than :func:`check_time_limit` seconds (an endless query or an endless loop) is
+    abandoned and reported like a failing one, and ``check`` still finishes. Without it,
+    a plugin's runaway SQL is interrupted, but a Python loop cannot be.
     """
     import time
 
@@ -132,18 +144,31 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[F
     limit = check_time_limit()
     for check in checks:
         deadline = time.monotonic() + limit
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        own = None
+        if path is not None and not check.plugin.startswith("partnership."):
+            own = separate_connection(path, conn)
         try:
-            with read_only(conn):
-                produced = list(check.run(view))
-            bad = [f for f in produced if not isinstance(f, Finding)]
-            if bad:
-                raise TypeError(f"returned {type(bad[0]).__name__}, not Finding")
+            if own is None:
+                conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+                try:
+                    with read_only(conn):
+                        produced = _findings_of(check, view)
+                finally:
+                    conn.set_progress_handler(None, 0)
+            else:
+                own_view = ReadOnlyView(own, view.today, view.options)
+
+                def in_worker(c: Check = check, v: ReadOnlyView = own_view, o: Any = own) -> list[Any]:
+                    with read_only(o):
+                        return _findings_of(c, v)
+
+                produced = run_with_time_limit(in_worker, limit, own, check.name)
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}"
-            if time.monotonic() > deadline and "interrupted" in str(exc):
+            if isinstance(exc, TimedOut) or (time.monotonic() > deadline and "interrupted" in str(exc)):
                 why = (f"took longer than {limit:g} s and was stopped; make it faster or raise "
                        f"PARTNERSHIP_CHECK_TIME_LIMIT")
+                own = None  # still in use by the abandoned worker
             findings.append(Finding(
                 rule="check-failed",
                 subject=f"plugin {check.plugin}",
@@ -155,7 +180,8 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView) -> list[F
             ))
             continue
         finally:
-            conn.set_progress_handler(None, 0)
+            if own is not None:
+                own.close()
         findings.extend(
             attrs.evolve(f, check=f.check or check.name, plugin=check.plugin,
                          step=f.step or check.step)

@@ -28,7 +28,6 @@ import datetime as dt
 import math
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -39,7 +38,7 @@ from attrs import define, field
 
 from . import validators as v
 from .errors import PluginError
-from .readonly import ReadOnlyView, read_only
+from .readonly import ReadOnlyView, TimedOut, read_only, run_with_time_limit, separate_connection
 
 if TYPE_CHECKING:
     from .api import Partnership
@@ -252,41 +251,6 @@ def _compute(metric: Metric, series: list[Series] | None, view: ReadOnlyView,
     return out
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _read_only_connection(p: Partnership) -> sqlite3.Connection | None:
-    """A separate read-only connection to the database file, usable from any thread."""
-    path = p.store.path
-    if path == ":memory:" or p.store.conn.in_transaction:
-        return None
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
-    conn.execute("PRAGMA query_only = ON")
-    return conn
-
-
-def _run_in_thread(fn: Callable[[], Any], limit: float, conn: sqlite3.Connection, name: str) -> Any:
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - reported by name
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name=f"partnership-metric-{name}", daemon=True)
-    thread.start()
-    thread.join(limit)
-    if thread.is_alive():
-        conn.interrupt()  # stops a runaway query; a Python loop is abandoned (daemon thread)
-        raise _Timeout()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
-
-
 def time_limit_default() -> float:
     text = os.environ.get("PARTNERSHIP_METRIC_TIME_LIMIT")
     if text:
@@ -393,7 +357,7 @@ def run_metrics(p: Partnership, metrics: Iterable[Metric], *, time_limit: float 
         run = MetricRun(metric=metric.name, plugin=metric.plugin)
         started = time.perf_counter()
         builtin = metric.plugin.startswith("partnership.")
-        conn = None if builtin else _read_only_connection(p)
+        conn = None if builtin else separate_connection(p.store.path, p.store.conn)
         try:
             if conn is None:
                 with read_only(p.store.conn):
@@ -402,9 +366,9 @@ def run_metrics(p: Partnership, metrics: Iterable[Metric], *, time_limit: float 
                 view = ReadOnlyView(conn, today)
                 # each plugin gets its own Series objects (sharing the data, read-only by contract)
                 own = [s.copy(view) for s in series]
-                run.values = _run_in_thread(lambda: _compute(metric, own, view, today), limit,
+                run.values = run_with_time_limit(lambda: _compute(metric, own, view, today), limit,
                                             conn, metric.name)
-        except _Timeout:
+        except TimedOut:
             run.ok, run.values = False, []
             run.error = (f"took longer than {limit:g} s and was stopped; make it faster or raise "
                          f"PARTNERSHIP_METRIC_TIME_LIMIT")

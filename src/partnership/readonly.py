@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 _ALLOWED = {
@@ -52,3 +54,49 @@ class ReadOnlyView:
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self._conn.execute(sql, params).fetchone()
         return row[0] if row else None
+
+
+class TimedOut(Exception):
+    """Plugin code ran past its time limit and was abandoned."""
+
+
+def separate_connection(path: str | Path, main: sqlite3.Connection) -> sqlite3.Connection | None:
+    """A read-only connection of its own to the database file, usable from any thread.
+
+    ``None`` where plugin code must share the main connection instead: an in-memory
+    database, or one in the middle of a transaction (a second connection would not see
+    its uncommitted rows).
+    """
+    if str(path) == ":memory:" or main.in_transaction:
+        return None
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def run_with_time_limit(fn: Callable[[], Any], limit: float, conn: sqlite3.Connection,
+                        name: str) -> Any:
+    """Run ``fn`` in a worker thread over ``conn``, at most ``limit`` seconds.
+
+    Past the limit, a runaway query on ``conn`` is interrupted and :class:`TimedOut` is
+    raised; Python code still running is abandoned (a daemon thread), so ``conn`` must not
+    be closed or reused by the caller. ``fn``'s own exception is re-raised as it is.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"partnership-plugin-{name}", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        conn.interrupt()
+        raise TimedOut()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
