@@ -69,3 +69,12 @@ def test_no_traceback_and_unchanged_on_error(base, tmp_path, which, a, b, c):
         assert result.stderr.strip(), "an error must say something"
         if result.exit_code == 1:
             assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("typed", ["a\x1eb", "a\nb", "a\x1b[31mb", "a\u2028b"])
+def test_click_usage_errors_quote_what_was_typed_on_one_line(base, typed):
+    """A stray argument holding a line or record separator cannot split click's error line."""
+    result = CliRunner().invoke(cli, ["--db", str(base), "partner", "list", typed])
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Got unexpected extra argument") and last.endswith(")")

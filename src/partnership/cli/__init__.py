@@ -68,6 +68,10 @@ class PartnershipGroup(click.Group):
             return super().invoke(ctx)
         except PartnershipError as exc:
             raise click.ClickException(one_line(str(exc))) from None
+        except click.UsageError as exc:
+            # click's own message quotes what was typed, which may hold control characters
+            exc.message = one_line(exc.message)
+            raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise click.ClickException(

@@ -226,11 +226,39 @@ VERDICT_COLUMNS = [("outcome", "outcome"), ("verdict_text", "verdict"), ("needs"
                    ("met", "met"), ("open", "open"), ("seeking", "seeking"),
                    ("filled_externally", "filled"), ("accepted", "accepted"),
                    ("killers", "killers")]
-GAP_COLUMNS = [("outcome", "outcome"), ("need", "need"), ("essential_text", "essential"),
-               ("needed_text", "needed"), ("met_text", "met"), ("gap_text", "gap"),
-               ("cover", "cover"), ("state_text", "state"), ("detail", "candidate / reason")]
+#: one table per outcome; what was decided about a gap (candidate, reason) follows it in full
+GAP_COLUMNS = [("need", "need"), ("essential_text", "essential"), ("needed_text", "needed"),
+               ("met_text", "met"), ("gap_text", "gap"), ("state_text", "state")]
 UNMATCHED_COLUMNS = [("contribution", "#"), ("outcome", "outcome"), ("partner", "partner"),
                      ("description", "description"), ("why", "why")]
+
+
+def _plural(n: int, noun: str, nouns: str = "") -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {nouns or noun + 's'}"
+
+
+def _count(n: int, noun: str) -> str:
+    return _plural(n, noun) if n else "none"
+
+
+def _state_text(r: dict[str, Any]) -> str:
+    """'met', or how far it is met and what is being done: 'unmet, seeking', 'unmet, KILLER'."""
+    if r["state"] == "met":
+        return "met"
+    return f"{r['cover'].replace('-', ' ')}, {'KILLER' if r['killer'] else r['state'].replace('-', ' ')}"
+
+
+def _decision(r: dict[str, Any]) -> str:
+    state = r["state"]
+    if state == "accepted":
+        return f"accepted: {r['reason']}"
+    if state in ("seeking", "filled-externally"):
+        verb = "seeking" if state == "seeking" else "filled by"
+        return f"{verb} {r['candidate']}" + (f": {r['note']}" if r.get("note") else "")
+    if r["killer"]:
+        return ("collaboration killer: find a candidate ('partnership gap seek') or agree the "
+                "outcome can do without it ('partnership gap accept')")
+    return ""
 
 
 def _gap_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -242,13 +270,11 @@ def _gap_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             **r,
             "essential_text": "essential" if r["essential"] else "helpful",
             "needed_text": "yes/no" if yes_no else _amount(r["needed"], r["unit"]),
-            "met_text": (f"{r['contributions']} contribution(s)" if yes_no
+            "met_text": (_count(r["contributions"], "contribution") if yes_no
                          else _amount(r["met"], r["unit"])),
             "gap_text": "" if yes_no or not r["gap"] else _amount(r["gap"], r["unit"]),
-            "cover": r["cover"].replace("-", " "),
-            "state_text": "KILLER" if r["killer"] else state.replace("-", " "),
-            "detail": r["reason"] if state == "accepted" else
-                      r["candidate"] if state in ("seeking", "filled-externally") else "",
+            "state_text": _state_text(r),
+            "detail": _decision(r),
         })
     return out
 
@@ -271,8 +297,18 @@ def gaps(ctx: Any, outcome: str | None, count_likely: bool, as_json: bool) -> No
     table([{**v, "verdict_text": VERDICT_WORDS.get(v["verdict"], v["verdict"])}
            for v in analysis.verdicts], VERDICT_COLUMNS, empty="(no outcomes)")
     click.echo("\nNeeds and gaps")
-    table(_gap_rows(analysis.gaps), GAP_COLUMNS,
-          empty="(no needs recorded: add them with 'partnership need add')")
+    if not analysis.gaps:
+        click.echo("(no needs recorded: add them with 'partnership need add')")
+    by_outcome: dict[str, list[dict[str, Any]]] = {}
+    for row in _gap_rows(analysis.gaps):
+        by_outcome.setdefault(row["outcome"], []).append(row)
+    for v in analysis.verdicts:
+        if v["outcome"] in by_outcome:
+            click.echo(f"\n{v['outcome']}: {VERDICT_WORDS.get(v['verdict'], v['verdict'])}  ({v['title']})")
+            table(by_outcome[v["outcome"]], GAP_COLUMNS)
+            for row in by_outcome[v["outcome"]]:
+                if row["detail"]:
+                    click.echo(f"  {row['need']}: {row['detail']}")
     over = analysis.over_committed
     if analysis.capacity:
         click.echo("\nCapacity")
@@ -282,9 +318,10 @@ def gaps(ctx: Any, outcome: str | None, count_likely: bool, as_json: bool) -> No
         table(analysis.unmatched, UNMATCHED_COLUMNS)
     killers = analysis.killers
     reboot = sum(1 for v in analysis.verdicts if v["verdict"] == "reboot")
-    click.echo(f"\n{len(killers)} collaboration killer(s), {reboot} outcome(s) to reboot, "
-               f"{len(over)} over-committed capacit{'y' if len(over) == 1 else 'ies'}, "
-               f"{len(analysis.unmatched)} unmatched contribution(s).")
+    summary = [_plural(len(killers), "collaboration killer"), _plural(reboot, "outcome") + " to reboot",
+               _plural(len(over), "over-committed capacity", "over-committed capacities"),
+               _plural(len(analysis.unmatched), "unmatched contribution")]
+    click.echo("\n" + ", ".join(summary) + ".")
 
 
 def register(cli: click.Group) -> None:
