@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 import partnership
 from partnership.cli import cli
 
 # entry-point plugins are not loaded under tests (see partnership.plugins)
 sys._called_from_test = True  # type: ignore[attr-defined]
+
+# Property tests draw the same examples on every run, so a run (and CI) is repeatable; set
+# PARTNERSHIP_HYPOTHESIS=explore to draw new random examples each run (docs/testing.md).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("PARTNERSHIP_HYPOTHESIS", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

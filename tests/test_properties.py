@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,11 @@ def test_any_slug_is_accepted_or_refused_with_a_sentence(p, text):
         pass
     else:
         assert p.partners.get(text).slug == text
+
+
+@pytest.mark.parametrize("text", ["0\x850", "a\u2028b", "a\u2029 b", "a\r\nb", "tab\there", " edge "])
+def test_yaml_export_keeps_unusual_line_breaks(text):
+    """PyYAML's single-quoted style folds a NEL into a space; the export must not."""
+    import yaml
+
+    assert yaml.safe_load(exchange.dumps({"description": text}, "yaml")) == {"description": text}

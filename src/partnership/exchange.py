@@ -91,9 +91,26 @@ def export_data(p: Any, *, include_private: bool = True) -> dict[str, Any]:
 def dumps(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return _yaml_dump(data)
+
+
+#: line breaks that PyYAML's single-quoted and plain styles fold into spaces on the way back
+#: (a NEL in a description came back as a space); such text is written double-quoted
+_FOLDED_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def _yaml_dump(data: Any) -> str:
     import yaml
 
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> Any:
+        style = '"' if _FOLDED_BREAKS.intersection(value) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def read_document(path: str | Path, text: str | None = None) -> dict[str, Any]:
