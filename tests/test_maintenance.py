@@ -61,3 +61,22 @@ def test_doctor_finds_broken_references(small, run, db_path):
     result = run("doctor")
     assert result.exit_code == 1
     assert "PROBLEM" in result.stdout and "refer to missing rows" in result.stdout
+
+
+def test_doctor_finds_drifted_trend_sums_and_repair_rebuilds_them(demo_path, run):
+    run.db = demo_path
+    conn = sqlite3.connect(demo_path)
+    conn.execute("UPDATE observation_sums SET sy = sy + 0.001 WHERE indicator = 'repeat-victims'")
+    conn.commit()
+    records = conn.execute("SELECT * FROM observations ORDER BY 1, 2").fetchall()
+    conn.close()
+    found = run("doctor")
+    assert found.exit_code == 1
+    assert "trend sums" in found.stdout and "first: repeat-victims" in found.stdout
+    fixed = run("doctor", "--repair")
+    assert fixed.exit_code == 0, fixed.output
+    assert "rebuilt the trend sums" in fixed.stderr
+    conn = sqlite3.connect(demo_path)
+    assert conn.execute("SELECT * FROM observations ORDER BY 1, 2").fetchall() == records
+    conn.close()
+    assert run("doctor").exit_code == 0

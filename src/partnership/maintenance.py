@@ -68,7 +68,70 @@ def doctor(p: Any) -> list[Diagnosis]:
         "SELECT count(*) FROM people WHERE partner NOT IN (SELECT slug FROM partners)").fetchone()[0]
     found.append(Diagnosis("orphaned people", orphans == 0, f"{orphans} orphaned"))
     found.extend(_metric_freshness(conn))
+    found.extend(_trend_sums(conn))
     return found
+
+
+#: the running sums of ``observation_sums``, recomputed from the observations themselves
+_FRESH_SUMS = """
+    SELECT indicator, count(*) AS n, sum(day - 730000) AS sd, sum(value) AS sy,
+           sum((day - 730000) * value) AS sdy, sum((day - 730000) * (day - 730000)) AS sdd
+    FROM observations GROUP BY indicator"""
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (name,)).fetchone() is not None
+
+
+def _trend_sums(conn: sqlite3.Connection) -> list[Diagnosis]:
+    """The trend sums kept by triggers still add up to the observations they summarise.
+
+    They are updated by adding and subtracting, so floating-point error can build up after
+    very many corrections; counts and day sums are integers and must match exactly."""
+    if not _has_table(conn, "observation_sums"):
+        return []
+    kept = {r[0]: r[1:] for r in conn.execute(
+        "SELECT indicator, n, sd, sy, sdy, sdd FROM observation_sums WHERE n != 0")}
+    fresh = {r[0]: r[1:] for r in conn.execute(_FRESH_SUMS)}
+    # the size of the terms, so sums that cancel to near zero are judged fairly
+    scale = {r[0]: r[1:] for r in conn.execute(
+        "SELECT indicator, sum(abs(value)), sum(abs((day - 730000) * value)) "
+        "FROM observations GROUP BY indicator")}
+
+    def close(a: Any, b: Any, size: Any) -> bool:
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, float(size or 0))
+
+    def matches(ind: str) -> bool:
+        if ind not in kept or ind not in fresh:
+            return False
+        (n, sd, sy, sdy, sdd), (fn, fsd, fsy, fsdy, fsdd) = kept[ind], fresh[ind]
+        return ((n, sd, sdd) == (fn, fsd, fsdd) and close(sy, fsy, scale[ind][0])
+                and close(sdy, fsdy, scale[ind][1]))
+
+    drifted = [ind for ind in kept.keys() | fresh.keys() if not matches(ind)]
+    if not drifted:
+        return [Diagnosis("trend sums", True, f"match the observations of {len(fresh)} indicator(s)")]
+    return [Diagnosis("trend sums", False,
+                      f"{len(drifted)} indicator(s) whose running sums no longer match their "
+                      f"observations (first: {sorted(drifted)[0]}); run 'partnership doctor --repair'")]
+
+
+def repair(p: Any) -> list[str]:
+    """Rebuild the figures the database keeps up to date itself, from the records.
+
+    Only derived data is rewritten (the trend sums, then every metric), in one
+    transaction; no record of the partnership is touched. Returns what was done."""
+    done: list[str] = []
+    conn = p.store.conn
+    if _has_table(conn, "observation_sums"):
+        with p.store.transaction():
+            conn.execute("DELETE FROM observation_sums")
+            conn.execute(f"INSERT INTO observation_sums (indicator, n, sd, sy, sdy, sdd) {_FRESH_SUMS}")
+        done.append("rebuilt the trend sums from the observations")
+        p.measure.refresh(force=True)
+        done.append("recomputed every metric")
+    return done
 
 
 def _metric_freshness(conn: sqlite3.Connection) -> list[Diagnosis]:

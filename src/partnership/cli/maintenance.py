@@ -24,15 +24,22 @@ def backup(ctx: Any, path: str) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--repair", is_flag=True,
+              help="First rebuild the figures kept up to date automatically (trend sums, "
+                   "metrics) from the records; no record is changed.")
 @pass_context
-def doctor(ctx: Any, as_json: bool) -> None:
-    """Check the file: integrity, references, schema version, stale metrics.
+def doctor(ctx: Any, as_json: bool, repair: bool) -> None:
+    """Check the file: integrity, references, schema version, stale metrics, trend sums.
 
     Exit status 1 if anything is wrong.
     """
     from partnership.maintenance import doctor as diagnose
+    from partnership.maintenance import repair as rebuild
 
     with ctx.open() as p:
+        if repair:
+            for line in rebuild(p):
+                done(line)
         report = diagnose(p)
     if as_json:
         emit_json(report)
