@@ -476,3 +476,9 @@ def test_demo(demo_path, run):
     assert rules.count("collaboration-killer") == 1 and rules.count("over-committed") == 1
     r = run("--db", str(demo_path), "gaps", db=False)
     assert r.exit_code == 0 and "KILLER" in r.stdout
+    # a table per outcome under its verdict; what was decided about each gap follows in full
+    assert "\nfewer-repeat-asb: AT RISK  (" in r.stdout
+    assert "\n  youth-outreach: seeking Lancaster YMCA: " in r.stdout
+    assert "\n  safe-space-funding: accepted: The safe space can open two nights a week" in r.stdout
+    assert "unmet, KILLER" in r.stdout and "\n  information-sharing: collaboration killer: " in r.stdout
+    assert r.stdout.rstrip().endswith("1 over-committed capacity, 3 unmatched contributions.")

@@ -265,7 +265,6 @@ def _gap_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         yes_no = r["needed"] is None
-        state = r["state"]
         out.append({
             **r,
             "essential_text": "essential" if r["essential"] else "helpful",
@@ -308,7 +307,7 @@ def gaps(ctx: Any, outcome: str | None, count_likely: bool, as_json: bool) -> No
             table(by_outcome[v["outcome"]], GAP_COLUMNS)
             for row in by_outcome[v["outcome"]]:
                 if row["detail"]:
-                    click.echo(f"  {row['need']}: {row['detail']}")
+                    click.echo(f"  {row['need']}: {cell(row['detail'])}")
     over = analysis.over_committed
     if analysis.capacity:
         click.echo("\nCapacity")
