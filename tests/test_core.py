@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 import partnership
+from plugin_files import plugin_dir
 from partnership import errors
 
 
@@ -225,9 +226,7 @@ def test_plugin_check_cannot_write(small):
 
 
 def test_plugins_dir_check(small, tmp_path):
-    plugin_dir = tmp_path / "plugins"
-    plugin_dir.mkdir()
-    (plugin_dir / "name_length.py").write_text(
+    directory = plugin_dir(tmp_path, name_length=(
         "from partnership import Check, Finding, hookimpl\n"
         "def long_names(view):\n"
         "    for r in view.query('select slug, name from partners where length(name) > 20'):\n"
@@ -235,8 +234,8 @@ def test_plugins_dir_check(small, tmp_path):
         "@hookimpl\n"
         "def register_checks(register):\n"
         "    register(Check(name='long-name', description='Names over 20 characters', run=long_names))\n"
-    )
-    with partnership.open(small.store.path, plugins_dir=plugin_dir) as p:
+    ))
+    with partnership.open(small.store.path, plugins_dir=directory) as p:
         found = [f for f in p.check() if f.rule == "long-name"]
     assert [f.subject for f in found] == ["partner lancs-council", "partner lancs-police"]
     assert found[0].plugin == "name_length"

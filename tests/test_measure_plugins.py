@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import partnership
+from plugin_files import plugin_dir
 from partnership.errors import PluginError
 from partnership.metrics import Series, collect_metrics
 from partnership.plugins import get_plugin_manager, load_plugin_file
@@ -38,14 +39,6 @@ def m(small, db_path):
 def with_plugins(p, directory):
     """Reopen ``p``'s database with a plugins directory."""
     return partnership.open(p.store.path, plugins_dir=directory, clock=p._clock)
-
-
-def plugin_dir(tmp_path, **files):
-    d = tmp_path / "plugins"
-    d.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (d / f"{name}.py").write_text(textwrap.dedent(text))
-    return d
 
 
 # -- the example plugins -------------------------------------------------------------------------

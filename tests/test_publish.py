@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import partnership
+from plugin_files import plugin_dir
 from partnership.publish import PublicData, PublishError, make_datasette, publish
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -278,14 +279,12 @@ def test_home_page_gaps_verdicts_ledger_updates_meetings_governance_pairs(site):
 
 
 def test_a_plugin_metric_appears_on_the_dashboard_without_change(demo_path, tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "doubled.py").write_text(
+    plugins = plugin_dir(tmp_path, doubled=(
         "from partnership import Metric, hookimpl\n"
         "@hookimpl\n"
         "def register_metrics(register):\n"
         "    register(Metric(name='doubled-latest', description='Twice the latest value.',\n"
-        "                    compute=lambda s: s.values[-1] * 2 if s.values else None))\n")
+        "                    compute=lambda s: s.values[-1] * 2 if s.values else None))\n"))
     with partnership.open(demo_path, plugins_dir=plugins) as p:
         result = publish(p, tmp_path / "pub.db")
     conn = sqlite3.connect(tmp_path / "pub.db")
@@ -374,16 +373,14 @@ def test_text_from_users_is_escaped(small, tmp_path):
 
 
 def test_a_plugin_adds_a_view_and_a_table(demo_path, tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "extra_public.py").write_text(
+    plugins = plugin_dir(tmp_path, extra_public=(
         "from partnership.hookspecs import hookimpl\n"
         "from partnership.publish import PublicData\n"
         "@hookimpl\n"
         "def register_public_data(register):\n"
         "    register(PublicData(name='money_per_outcome', sql=\"select outcome, sum(amount) as gbp \"\n"
         "        \"from contributions where unit = 'GBP' group by outcome\"))\n"
-        "    register(name='kinds', rows=[{'kind': 'police', 'label': 'Police'}], kind='table')\n")
+        "    register(name='kinds', rows=[{'kind': 'police', 'label': 'Police'}], kind='table')\n"))
     with partnership.open(demo_path, plugins_dir=plugins) as p:
         result = publish(p, tmp_path / "pub.db")
     assert "money_per_outcome" in result.views and result.tables["kinds"] == 1
@@ -395,14 +392,12 @@ def test_a_plugin_adds_a_view_and_a_table(demo_path, tmp_path):
 
 
 def test_a_plugin_cannot_publish_private_data(demo_path, tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "leaky.py").write_text(
+    plugins = plugin_dir(tmp_path, leaky=(
         "from partnership.hookspecs import hookimpl\n"
         "from partnership.publish import PublicData\n"
         "@hookimpl\n"
         "def register_public_data(register):\n"
-        "    register(PublicData(name='leak', sql='select email from people'))\n")
+        "    register(PublicData(name='leak', sql='select email from people'))\n"))
     old = tmp_path / "pub.db"
     with partnership.open(demo_path) as p:
         publish(p, old)
@@ -497,3 +492,18 @@ def test_datasette_is_not_imported_by_the_cli():
     code = "import sys, partnership.cli; print('datasette' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("command", [["check"], ["gaps"], ["status"], ["publish", "{tmp}/pub.db"]])
+def test_only_serve_pays_for_importing_datasette(demo_path, tmp_path, command):
+    """Publishing writes a plain SQLite file; Datasette (and the dashboard plugin that
+    imports it) is loaded only by 'serve'."""
+    code = ("import sys\n"
+            "from partnership.cli import cli\n"
+            "try:\n"
+            "    cli.main(sys.argv[1:], standalone_mode=False)\n"
+            "finally:\n"
+            "    print('datasette loaded' if 'datasette' in sys.modules else 'no datasette', file=sys.stderr)\n")
+    args = ["--db", str(demo_path)] + [a.replace("{tmp}", str(tmp_path)) for a in command]
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert out.stderr.strip().splitlines()[-1] == "no datasette", out.stderr[-500:]

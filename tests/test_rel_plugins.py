@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import textwrap
 import time
 
 import pytest
 
 import partnership
+from plugin_files import plugin_dir
 from partnership.publish import publish
 
 FOREVER = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
@@ -105,14 +105,6 @@ def records(path):
                 for t in ("partners", "people", "commitments", "observations", "changes")}
     finally:
         conn.close()
-
-
-def plugin_dir(tmp_path, **files):
-    directory = tmp_path / "plugins"
-    directory.mkdir(exist_ok=True)
-    for name, source in files.items():
-        (directory / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-    return directory
 
 
 @pytest.fixture

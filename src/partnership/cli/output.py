@@ -48,12 +48,8 @@ def cell(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def table(rows: Iterable[Any], columns: Sequence[tuple[str, str]], *, empty: str = "(none)",
-          shrink_first: Sequence[str] = ()) -> None:
-    """Print rows (dicts or attrs models) as an aligned table fitted to the terminal.
-
-    Too wide a table is fitted by shortening the columns named in ``shrink_first`` (free
-    text, where a shortened value still reads), then the widest columns."""
+def table(rows: Iterable[Any], columns: Sequence[tuple[str, str]], *, empty: str = "(none)") -> None:
+    """Print rows (dicts or attrs models) as an aligned table fitted to the terminal."""
     data = [_plain(r) for r in rows]
     if not data:
         click.echo(empty)
@@ -63,10 +59,8 @@ def table(rows: Iterable[Any], columns: Sequence[tuple[str, str]], *, empty: str
     widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(headers)]
     total = shutil.get_terminal_size((120, 24)).columns
     # shrink the widest columns until the table fits (never below 12 characters)
-    first = [i for i, (k, _) in enumerate(columns) if k in shrink_first]
     while sum(widths) + 2 * (len(widths) - 1) > total:
-        candidates = [i for i in first if widths[i] > 12] or range(len(widths))
-        widest = max(candidates, key=lambda i: widths[i])
+        widest = max(range(len(widths)), key=lambda i: widths[i])
         if widths[widest] <= 12:
             break
         widths[widest] -= 1
