@@ -113,7 +113,7 @@ def main() -> None:
         generate(work, partners, outcomes, observations)
         gen = time.perf_counter() - t
         import partnership
-        from partnership.publish import publish
+        from partnership.reporting.publish import publish
 
         t = time.perf_counter()
         with partnership.open(work) as p:
@@ -121,7 +121,7 @@ def main() -> None:
         pub_s = time.perf_counter() - t
         n_obs = sqlite3.connect(pub).execute("SELECT count(*) FROM observations").fetchone()[0]
         port = free_port()
-        code = ("import uvicorn; from partnership.publish import make_datasette; "
+        code = ("import uvicorn; from partnership.reporting.publish import make_datasette; "
                 f"uvicorn.run(make_datasette({str(pub)!r}).app(), host='127.0.0.1', port={port}, "
                 "log_level='warning')")
         server = subprocess.Popen([sys.executable, "-c", code])

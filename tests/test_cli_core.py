@@ -188,7 +188,7 @@ def test_demo_command(run, tmp_path):
 
 def test_plugins_command(run, tmp_path):
     rows = json.loads(run("plugins", "--json").stdout)
-    core = [r for r in rows if r["name"] == "partnership.builtin.core_checks"][0]
+    core = [r for r in rows if r["name"] == "partnership.outcomes"][0]
     assert core["source"] == "built-in"
     assert {c["name"] for c in core["adds"]["checks"]} >= {"not-shared", "in-name-only"}
     (tmp_path / "broken.py").write_text("import does_not_exist\n")

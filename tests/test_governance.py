@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from partnership.errors import NotFound, ValidationError
-from partnership.governance import QUESTIONS
+from partnership.health.governance import QUESTIONS
 from partnership.models import Governance
 
 
@@ -54,7 +54,7 @@ def test_bad_answers(small, db_path, unchanged):
 
 def test_published_with_the_model(demo_path, tmp_path):
     import partnership
-    from partnership.publish import publish
+    from partnership.reporting.publish import publish
 
     target = tmp_path / "public.db"
     with partnership.open(demo_path) as p:

@@ -8,9 +8,9 @@ import json
 import pytest
 
 import partnership
-from partnership.builtin import metrics as bm
+from partnership.measurement import metrics as bm
 from partnership.errors import AlreadyExists, NotFound, ValidationError
-from partnership.measure import Indicator
+from partnership.measurement.service import Indicator
 from partnership.metrics import Series
 
 TODAY = dt.date(2026, 11, 1)
@@ -234,8 +234,12 @@ def test_export_includes_measurement(m):
 
 
 def test_public_registry():
-    import partnership.measure  # noqa: F401
-    from partnership.public import PUBLIC_TABLES, PUBLIC_VIEWS, public_tables
+    import partnership.measurement.service  # noqa: F401
+    from partnership.plugins import default_registry
+
+    PUBLIC_VIEWS = {d.name for d in default_registry().public if getattr(d, 'kind', '') == 'view'}
+    public_tables = lambda: {d.name for d in default_registry().public if getattr(d, 'copy', None) is not None}  # noqa: E731
+    PUBLIC_TABLES = public_tables()
 
     assert "metric_values" in PUBLIC_TABLES
     assert {"indicator_status", "outcome_status"} <= set(PUBLIC_VIEWS)
@@ -281,7 +285,7 @@ def test_cli_walkthrough(cli):
     refreshed = json.loads(cli("refresh", "--json").stdout)
     assert {r["metric"] for r in refreshed["metrics"]} == {"latest", "progress", "status", "pivot"}
     plugins = json.loads(cli("plugins", "--json").stdout)
-    builtin = [r for r in plugins if r["name"] == "partnership.builtin.metrics"][0]
+    builtin = [r for r in plugins if r["name"] == "partnership.measurement"][0]
     assert {x["name"] for x in builtin["adds"]["metrics"]} == {"latest", "progress", "status", "pivot"}
     log = json.loads(cli("log", "--json").stdout)
     assert {"story note", "observation", "activity", "indicator"} <= {c["entity"] for c in log}

@@ -100,7 +100,7 @@ def test_skip_bad_imports_good_rows_and_writes_a_reject_file(m, tmp_path):
 
 
 def test_batches_larger_than_one(m, tmp_path, monkeypatch):
-    import partnership.measure as measure
+    import partnership.measurement.service as measure
 
     monkeypatch.setattr(measure, "BATCH", 2)
     lines = ["indicator,date,value"] + [

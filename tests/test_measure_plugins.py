@@ -113,7 +113,9 @@ def test_entry_point_discovery(m, tmp_path, monkeypatch):
     pm = get_plugin_manager()
     metrics = {x.name: x for x in collect_metrics(pm)}
     assert metrics["doubled"].plugin == "doubled"
-    m.__dict__.pop("plugin_manager", None)
+    from partnership.registry import Registry
+
+    m.registry = Registry(pm)
     m.measure.refresh(force=True)
     assert dict((r["metric"], r["value"]) for r in m.measure.metric_values("repeat-victims"))["doubled"] == 740
     monkeypatch.setenv("PARTNERSHIP_LOAD_PLUGINS", "")
@@ -223,7 +225,7 @@ def test_metric_name_clash(m, tmp_path, run, db_path, unchanged):
     with unchanged(db_path):
         r = run("--plugins-dir", str(directory), "refresh")
     assert r.exit_code == 1
-    assert "metric 'latest' from plugin 'clash' clashes with the one from 'partnership.builtin.metrics'" in r.stderr
+    assert "metric 'latest' from plugin 'clash' clashes with the one from 'partnership.measurement'" in r.stderr
 
 
 def test_registering_something_else_or_a_bad_metric(tmp_path):

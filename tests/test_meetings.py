@@ -11,7 +11,7 @@ import pytest
 from partnership.checks import Check, Finding, Severity
 from partnership.errors import Conflict, NotFound, ValidationError
 from partnership.hookspecs import hookimpl
-from partnership.meetings import Verdict, parse_action, person_hours
+from partnership.meetings.service import Verdict, parse_action, person_hours
 
 
 @pytest.fixture
@@ -372,7 +372,7 @@ def test_a_bad_action_rolls_back_the_commitments_too(team, db_path, unchanged):
 
 
 def test_actions_become_real_commitments(team, monkeypatch):
-    pytest.importorskip("partnership.commitments")
+    pytest.importorskip("partnership.commitments.service")
     monkeypatch.setenv("PARTNERSHIP_TODAY", "2026-02-20")
     propose(team)
     team.meetings.pitch("board", "Agree", kind="decision", outcome="fewer-repeat-asb",
@@ -389,7 +389,7 @@ def test_actions_become_real_commitments(team, monkeypatch):
 
 
 def test_commitments_roll_back_with_a_bad_recording(team, db_path, unchanged, monkeypatch):
-    pytest.importorskip("partnership.commitments")
+    pytest.importorskip("partnership.commitments.service")
     monkeypatch.setenv("PARTNERSHIP_TODAY", "2026-02-20")
     propose(team)
     with unchanged(db_path):
@@ -684,8 +684,11 @@ def test_demo_has_the_three_verdicts(demo_path):
 
 def test_public_views(demo_path, tmp_path):
     import partnership
-    from partnership.public import PUBLIC_VIEWS, public_tables
-    from partnership.publish import publish
+    from partnership.plugins import default_registry
+
+    PUBLIC_VIEWS = {d.name for d in default_registry().public if getattr(d, 'kind', '') == 'view'}
+    public_tables = lambda: {d.name for d in default_registry().public if getattr(d, 'copy', None) is not None}  # noqa: E731
+    from partnership.reporting.publish import publish
 
     assert {"meeting_hours", "meeting_totals"} <= set(PUBLIC_VIEWS)
     assert {"meetings", "invitees", "agenda_items", "updates"} <= set(public_tables())

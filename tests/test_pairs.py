@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partnership.errors import AlreadyExists, Conflict, NotFound, ValidationError
-from partnership.pairs import draw_groups, grouping_cost
+from partnership.health.pairs import draw_groups, grouping_cost
 
 # -- the draw itself, property-based ---------------------------------------------------------------
 
@@ -263,7 +263,7 @@ def test_contacts_csv_is_private(club, tmp_path):
 
 def test_public_database_has_counts_and_outputs_but_no_pairs(demo_path, tmp_path):
     import partnership
-    from partnership.publish import publish
+    from partnership.reporting.publish import publish
 
     target = tmp_path / "public.db"
     with partnership.open(demo_path) as p:

@@ -16,7 +16,8 @@ import yaml
 
 import partnership
 from plugin_files import plugin_dir
-from partnership.publish import PublicData, PublishError, make_datasette, publish
+from partnership import PublicData
+from partnership.reporting.publish import PublishError, make_datasette, publish
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
@@ -107,7 +108,7 @@ def test_generated_metadata_is_filled_in(published):
 
 def test_every_published_table_view_and_column_is_described(published):
     target, result = published
-    meta = yaml.safe_load(Path(partnership.publish.METADATA_FILE).read_text())
+    meta = yaml.safe_load(Path(partnership.reporting.publish.METADATA_FILE).read_text())
     tables = meta["databases"]["public"]["tables"]
     conn = sqlite3.connect(target)
     names = [r[0] for r in conn.execute(
@@ -375,7 +376,7 @@ def test_text_from_users_is_escaped(small, tmp_path):
 def test_a_plugin_adds_a_view_and_a_table(demo_path, tmp_path):
     plugins = plugin_dir(tmp_path, extra_public=(
         "from partnership.hookspecs import hookimpl\n"
-        "from partnership.publish import PublicData\n"
+        "from partnership import PublicData\n"
         "@hookimpl\n"
         "def register_public_data(register):\n"
         "    register(PublicData(name='money_per_outcome', sql=\"select outcome, sum(amount) as gbp \"\n"
@@ -388,13 +389,13 @@ def test_a_plugin_adds_a_view_and_a_table(demo_path, tmp_path):
     rows = get(ds, "/public/money_per_outcome.json?_shape=array").json()
     assert rows == [{"outcome": "safer-night-time", "gbp": 45000.0}]
     assert get(ds, "/public/kinds").status_code == 200
-    assert "money per outcome" not in get(ds, "/").text  # only PUBLIC_VIEWS are listed there
+    assert "money per outcome" in get(ds, "/").text  # every view of the file is listed
 
 
 def test_a_plugin_cannot_publish_private_data(demo_path, tmp_path):
     plugins = plugin_dir(tmp_path, leaky=(
         "from partnership.hookspecs import hookimpl\n"
-        "from partnership.publish import PublicData\n"
+        "from partnership import PublicData\n"
         "@hookimpl\n"
         "def register_public_data(register):\n"
         "    register(PublicData(name='leak', sql='select email from people'))\n"))
@@ -408,16 +409,27 @@ def test_a_plugin_cannot_publish_private_data(demo_path, tmp_path):
     assert old.read_bytes() == before  # the old public file is intact
 
 
-def test_public_views_registry_is_published(small, tmp_path, monkeypatch):
-    from partnership import public
+def test_registered_views_are_published_and_a_broken_one_is_named(small, tmp_path):
+    from partnership import PublicData, hookimpl
 
-    monkeypatch.setitem(public.PUBLIC_VIEWS, "partner_count", "select count(*) as n from partners")
-    monkeypatch.setitem(public.PUBLIC_VIEWS, "needs_absent_table", "select * from no_such_table")
-    result = publish(small, tmp_path / "pub.db")
+    class Views:
+        @hookimpl
+        def register_public_data(self, register):
+            register(PublicData(name="partner_count", sql="select count(*) as n from partners"))
+
+    class Broken:
+        @hookimpl
+        def register_public_data(self, register):
+            register(PublicData(name="needs_absent_table", sql="select * from no_such_table"))
+
+    with partnership.open(small.store.path, plugins=(Views(),)) as p:
+        result = publish(p, tmp_path / "pub.db")
     assert "partner_count" in result.views
-    assert "needs_absent_table" in result.skipped
     ds = make_datasette(tmp_path / "pub.db", result.metadata_path)
     assert "partner count" in get(ds, "/").text
+    with partnership.open(small.store.path, plugins=(Broken(),)) as p:
+        with pytest.raises(PublishError, match="Broken.*needs_absent_table.*no such table"):
+            publish(p, tmp_path / "pub2.db")
 
 
 # -- the commands and bad input ---------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_a_torn_public_file_would_be_caught(tmp_path):
     db = rel.build_demo(tmp_path / "demo.db")
     public = tmp_path / "public.db"
     with partnership.open(db) as p:
-        from partnership.publish import publish
+        from partnership.reporting.publish import publish
 
         publish(p, public)
     data = public.read_bytes()
@@ -159,7 +159,7 @@ def test_served_site_takes_a_burst_of_requests(tmp_path):
 
 
 def test_publish_clears_only_temp_files_whose_writer_is_gone(tmp_path):
-    from partnership.publish import _remove_abandoned
+    from partnership.reporting.publish import _remove_abandoned
 
     target = tmp_path / "public.db"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -14,7 +14,7 @@ import pytest
 
 import partnership
 from plugin_files import plugin_dir
-from partnership.publish import publish
+from partnership.reporting.publish import publish
 
 FOREVER = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
 
@@ -192,7 +192,7 @@ BAD_PUBLIC = dict(
     """,
     writes="""
         from partnership.hookspecs import hookimpl
-        from partnership.publish import PublicData
+        from partnership import PublicData
 
         @hookimpl
         def register_public_data(register):
@@ -200,7 +200,7 @@ BAD_PUBLIC = dict(
     """,
     private="""
         from partnership.hookspecs import hookimpl
-        from partnership.publish import PublicData
+        from partnership import PublicData
 
         @hookimpl
         def register_public_data(register):
@@ -232,11 +232,11 @@ def test_a_plugin_view_that_never_ends_does_not_hang_the_site(demo_path, tmp_pat
     """An endless plugin view is published (views are not run), and the site's time limit stops it."""
     import asyncio
 
-    from partnership.publish import make_datasette
+    from partnership.reporting.publish import make_datasette
 
     directory = plugin_dir(tmp_path, forever=f"""
         from partnership.hookspecs import hookimpl
-        from partnership.publish import PublicData
+        from partnership import PublicData
 
         @hookimpl
         def register_public_data(register):

@@ -17,7 +17,6 @@ _EXPORTS: dict[str, str] = {
     "Partnership": "api",
     "open": "api",
     "create": "api",
-    "rule": "api",
     "today": "api",
     "hookimpl": "hookspecs",
     "Check": "checks",
@@ -26,6 +25,8 @@ _EXPORTS: dict[str, str] = {
     "ReadOnlyView": "readonly",
     "Metric": "metrics",
     "Series": "metrics",
+    "PublicData": "publicdata",
+    "PublicQuery": "publicdata",
     "PartnershipError": "errors",
     "ValidationError": "errors",
     "NotFound": "errors",
@@ -55,7 +56,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import Partnership, create, open, rule, today  # noqa: F401
+    from .api import Partnership, create, open, today  # noqa: F401
     from .checks import Check, Finding, Severity  # noqa: F401
     from .errors import (  # noqa: F401
         AlreadyExists,
@@ -71,4 +72,5 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .hookspecs import hookimpl  # noqa: F401
     from .metrics import Metric, Series  # noqa: F401
+    from .publicdata import PublicData, PublicQuery  # noqa: F401
     from .readonly import ReadOnlyView  # noqa: F401

@@ -17,26 +17,26 @@ import json
 import os
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import models
 from .errors import AlreadyExists, NoDatabase, ValidationError
+from .plugins import default_registry, get_plugin_manager
 from .records import Collection, from_row, structure, to_row
+from .registry import Registry
+from .schema import Runner
 from .store import Store, now_utc
 
-#: cross-entity rules run before a model is written: ``RULES[cls] = [fn(p, model)]``
-RULES: dict[type, list[Callable[[Partnership, Any], None]]] = {}
+if TYPE_CHECKING:
+    import pluggy
 
-
-def rule(cls: type) -> Callable[[Callable[[Partnership, Any], None]], Callable[[Partnership, Any], None]]:
-    """Decorator registering a rule that must hold before ``cls`` is written."""
-
-    def wrap(fn: Callable[[Partnership, Any], None]) -> Callable[[Partnership, Any], None]:
-        RULES.setdefault(cls, []).append(fn)
-        return fn
-
-    return wrap
-
+    from .commitments.service import Commitments
+    from .gaps.service import Gaps
+    from .health.assess import Assessments
+    from .health.governance import GovernanceQuestions
+    from .health.pairs import Pairs
+    from .measurement.service import Measure
+    from .meetings.service import Meetings, Updates
 
 def today() -> dt.date:
     """Today's date, or ``$PARTNERSHIP_TODAY`` (for demos and tests with a fixed clock)."""
@@ -53,20 +53,32 @@ def today() -> dt.date:
 class Partnership:
     """An open partnership database and everything that can be done with it."""
 
-    def __init__(self, store: Store, *, plugins_dir: str | os.PathLike[str] | None = None,
+    def __init__(self, store: Store, *, registry: Registry | None = None,
                  clock: Callable[[], dt.date] | None = None) -> None:
         self.store = store
-        self.plugins_dir = plugins_dir
+        self.registry = registry or default_registry()
         self._clock = clock or today
+
+    @staticmethod
+    def _registry(plugins_dir: str | os.PathLike[str] | None,
+                  plugins: tuple[object, ...]) -> Registry:
+        if plugins_dir is None and not plugins:
+            return default_registry()
+        return Registry(get_plugin_manager(plugins_dir, plugins=plugins))
 
     # -- life cycle -------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Partnership:
-        """Open an existing partnership database (upgrading its schema if needed)."""
-        actor = kwargs.pop("actor", None)
-        store = Store.open(path, actor=actor)
-        p = cls(store, **kwargs)
+    def open(cls, path: str | os.PathLike[str] | None = None, *, actor: str | None = None,
+             plugins_dir: str | os.PathLike[str] | None = None, plugins: tuple[object, ...] = (),
+             clock: Callable[[], dt.date] | None = None) -> Partnership:
+        """Open an existing partnership database (upgrading its schema if needed).
+
+        ``plugins_dir`` and ``plugins`` add plugins to the built-in features and the
+        installed ones; their migrations are applied on opening."""
+        registry = cls._registry(plugins_dir, plugins)
+        store = Store.open(path, actor=actor, migrations=Runner(registry.migration_sets))
+        p = cls(store, registry=registry, clock=clock)
         if not store.is_initialised():
             store.close()
             raise NoDatabase(
@@ -76,13 +88,15 @@ class Partnership:
     @classmethod
     def create(cls, path: str | os.PathLike[str] | None = None, *, name: str, purpose: str = "",
                governance: str | models.Governance = "other", actor: str | None = None,
-               **kwargs: Any) -> Partnership:
+               plugins_dir: str | os.PathLike[str] | None = None, plugins: tuple[object, ...] = (),
+               clock: Callable[[], dt.date] | None = None, **kwargs: Any) -> Partnership:
         """Create a new partnership database at ``path`` (refused if one exists there)."""
         info = structure(models.Partnership,
                          {"name": name, "purpose": purpose, "governance": governance, **{
                              k: kwargs.pop(k) for k in ("licence", "licence_url", "website")
                              if k in kwargs}})
-        store = Store.open(path, create=True, actor=actor)
+        registry = cls._registry(plugins_dir, plugins)
+        store = Store.open(path, create=True, actor=actor, migrations=Runner(registry.migration_sets))
         try:
             if store.is_initialised():
                 existing = store.query("SELECT name FROM partnership")[0]["name"]
@@ -90,13 +104,15 @@ class Partnership:
                     "partnership database", store.path,
                     f"it already holds '{existing}'; use another --db path, or change it with "
                     f"'partnership about --name ...'")
-            p = cls(store, **kwargs)
+            if kwargs:
+                raise TypeError(f"unexpected arguments: {', '.join(sorted(kwargs))}")
+            p = cls(store, registry=registry, clock=clock)
             with store.transaction():
                 row = to_row(info)
                 row.update(id=1, created_at=now_utc())
                 store.db["partnership"].insert(row)
                 store.log("add", "partnership", "1", f"partnership created: {info.name}",
-                          unstructure_row(info))
+                          to_row(info))
         except BaseException:
             store.close()
             raise
@@ -153,64 +169,62 @@ class Partnership:
 
     @cached_property
     def contributions(self) -> Collection[models.Contribution]:
-        from . import gaps  # noqa: F401  (its rule checks the need a contribution meets)
-
         return Collection(self, models.Contribution)
 
     @cached_property
-    def gaps(self) -> Any:
+    def gaps(self) -> Gaps:
         """Step 3: needs, gaps and their states, verdicts, honest capacity (see partnership.gaps)."""
-        from .gaps import Gaps
+        from .gaps.service import Gaps
 
         return Gaps(self)
 
     @cached_property
-    def meetings(self) -> Any:
+    def meetings(self) -> Meetings:
         """Step 5: propose, check, trim and record meetings (see partnership.meetings)."""
-        from .meetings import Meetings
+        from .meetings.service import Meetings
 
         return Meetings(self)
 
     @cached_property
-    def updates(self) -> Any:
+    def updates(self) -> Updates:
         """Step 5: written progress updates, the alternative to meeting (public)."""
-        from .meetings import Updates
+        from .meetings.service import Updates
 
         return Updates(self)
 
     @cached_property
-    def pairs(self) -> Any:
+    def pairs(self) -> Pairs:
         """Unmentoring: opt in, draw pairs, record who met (see partnership.pairs)."""
-        from .pairs import Pairs
+        from .health.pairs import Pairs
 
         return Pairs(self)
 
     @cached_property
-    def assess(self) -> Any:
+    def assess(self) -> Assessments:
         """Self-assessment: now, want, evidence and scores per area (see partnership.assess)."""
-        from .assess import Assessments
+        from .health.assess import Assessments
 
         return Assessments(self)
 
     @cached_property
-    def governance(self) -> Any:
+    def governance(self) -> GovernanceQuestions:
         """The governance model's key questions and answers (see partnership.governance)."""
-        from .governance import GovernanceQuestions
+        from .health.governance import GovernanceQuestions
 
         return GovernanceQuestions(self)
 
     @cached_property
-    def measure(self) -> Any:
+    def measure(self) -> Measure:
         """Step 4: indicators, activities, observations, story notes and metrics
         (see partnership.measure)."""
-        from .measure import Measure
+        from .measurement.service import Measure
 
         return Measure(self)
 
     @cached_property
-    def commitments(self) -> Any:
+    def commitments(self) -> Commitments:
         """Commitments and the trust ledger (see partnership.commitments)."""
-        from .commitments import Commitments
+        from .commitments.service import Commitments
 
         return Commitments(self)
 
@@ -219,8 +233,8 @@ class Partnership:
         return Collection(self, cls)
 
     def validate(self, model: Any) -> None:
-        """Run the cross-entity rules registered for ``type(model)``."""
-        for fn in RULES.get(type(model), ()):
+        """Run the cross-record rules registered for ``type(model)``."""
+        for fn in self.registry.rules_for(type(model)):
             fn(self, model)
 
     # -- change log -----------------------------------------------------------------
@@ -253,11 +267,9 @@ class Partnership:
 
     # -- checks -----------------------------------------------------------------------
 
-    @cached_property
-    def plugin_manager(self):  # type: ignore[no-untyped-def]
-        from .plugins import get_plugin_manager
-
-        return get_plugin_manager(self.plugins_dir)
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        return self.registry.pm
 
     def checks(self, scope: str = "partnership") -> list[Any]:
         from .checks import collect_checks
@@ -271,10 +283,6 @@ class Partnership:
 
         view = ReadOnlyView(self.store.conn, self.today(), options)
         return run_checks(self.store.conn, self.checks(scope), view, path=self.store.path)
-
-
-def unstructure_row(model: Any) -> dict[str, Any]:
-    return to_row(model)
 
 
 def open(path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Partnership:  # noqa: A001

@@ -16,7 +16,13 @@ import attrs
 from attrs import define, field
 
 from .errors import PluginError
-from .readonly import ReadOnlyView, TimedOut, read_only, run_with_time_limit, separate_connection
+from .readonly import (
+    ReadOnlyView,
+    TimedOut,
+    read_only,
+    run_with_time_limit,
+    separate_connection,
+)
 
 __all__ = ["Severity", "Finding", "Check", "collect_checks", "run_checks"]
 

@@ -42,7 +42,7 @@ class NotFound(PartnershipError):
             shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
             message += f" (known: {shown})"
         else:
-            message += f"; add one first"
+            message += "; add one first"
         super().__init__(message)
 
 

@@ -1,7 +1,7 @@
 """Import and export of a whole partnership (YAML or JSON) and of single tables (CSV).
 
 An export is a mapping with a ``partnership`` block and one list per section (see
-:data:`SECTIONS`). Import validates every row first, then writes all of them in one
+:meth:`partnership.registry.Registry.models`). Import validates every row first, then writes all of them in one
 transaction, matching existing rows by key, so importing the same file twice changes
 nothing. Any bad row aborts the import with every problem listed and nothing written.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,57 +24,16 @@ from .records import Collection, to_row
 
 FORMAT = "partnership/1"
 
-#: stored models in the order they are imported (referenced tables first).
-#: Feature modules append their models here.
-SECTIONS: list[type] = [
-    models.Partner,
-    models.Person,
-    models.Outcome,
-    models.Stake,
-    models.Contribution,
-]
-
-# step 5: meetings, agenda, attendance, decisions, actions and written updates
-from .meetings import MODELS as _MEETING_MODELS  # noqa: E402
-
-SECTIONS += _MEETING_MODELS
-
-# the partnership's health: unmentoring pairs, self-assessment, governance answers
-from .assess import MODELS as _ASSESS_MODELS  # noqa: E402
-from .governance import MODELS as _GOVERNANCE_MODELS  # noqa: E402
-from .pairs import MODELS as _PAIRS_MODELS  # noqa: E402
-
-SECTIONS += _PAIRS_MODELS + _ASSESS_MODELS + _GOVERNANCE_MODELS
-
-# step 4: activities, indicators, observations, the story behind the curve
-from .measure import MODELS as _MEASURE_MODELS  # noqa: E402
-
-SECTIONS += _MEASURE_MODELS
-
-# step 3: needs go before the contributions that meet them; capacity (in units the
-# contributions use) and gap states after
-from .gaps import Capacity as _Capacity  # noqa: E402
-from .gaps import GapState as _GapState  # noqa: E402
-from .gaps import Need as _Need  # noqa: E402
-
-SECTIONS.insert(SECTIONS.index(models.Contribution), _Need)
-SECTIONS += [_Capacity, _GapState]
-
-# commitments and the trust ledger
-from .commitments import MODELS as _COMMITMENT_MODELS  # noqa: E402
-
-SECTIONS += _COMMITMENT_MODELS
-
-
-def section_names() -> dict[str, type]:
-    return {m.__entity__.section: m for m in SECTIONS}  # type: ignore[attr-defined]
+def section_names(stored: Sequence[type]) -> dict[str, type]:
+    """Each stored model by the name of its export section (models in import order)."""
+    return {m.__entity__.section: m for m in stored}  # type: ignore[attr-defined]
 
 
 def export_data(p: Any, *, include_private: bool = True) -> dict[str, Any]:
     """The whole partnership as plain data, ready for YAML or JSON."""
     info = to_row(p.info())
     data: dict[str, Any] = {"format": FORMAT, "partnership": info}
-    for cls in SECTIONS:
+    for cls in p.registry.models:
         rows = [to_row(m) for m in p.collection(cls).list()]
         bools = [a.name for a in attrs.fields(cls) if a.type in (bool, "bool")]
         for row in rows:
@@ -138,9 +97,16 @@ def read_document(path: str | Path, text: str | None = None) -> dict[str, Any]:
     return data
 
 
-def plan(data: dict[str, Any], source: str) -> tuple[dict[str, Any] | None, list[tuple[type, list[Any]]]]:
-    """Validate a document completely: the partnership block and every row."""
-    known = section_names()
+def plan(data: dict[str, Any], source: str, stored: Sequence[type] | None = None
+         ) -> tuple[dict[str, Any] | None, list[tuple[type, list[Any]]]]:
+    """Validate a document completely: the partnership block and every row of the
+    sections of ``stored`` (the stored models in import order; by default those of the
+    built-in features and installed plugins)."""
+    if stored is None:
+        from .plugins import default_registry
+
+        stored = default_registry().models
+    known = section_names(stored)
     problems: list[str] = []
     extra = set(data) - set(known) - {"format", "partnership"}
     if extra:
@@ -156,7 +122,7 @@ def plan(data: dict[str, Any], source: str) -> tuple[dict[str, Any] | None, list
         except PartnershipError as exc:
             problems.append(str(exc))
     sections: list[tuple[type, list[Any]]] = []
-    for cls in SECTIONS:
+    for cls in stored:
         name = cls.__entity__.section  # type: ignore[attr-defined]
         rows = data.get(name) or []
         if not isinstance(rows, list):
@@ -260,7 +226,7 @@ def read_csv_rows(path: str | Path, cls: type) -> Iterable[tuple[int, dict[str, 
 
 def import_csv(p: Any, path: str | Path, section: str) -> dict[str, dict[str, int]]:
     """Import one section from CSV; every bad row reported with its line, nothing written."""
-    known = section_names()
+    known = p.registry.sections()
     if section not in known:
         raise ImportFileError(
             f"cannot import CSV into '{section}'; choose one of {', '.join(known)}")
@@ -291,7 +257,7 @@ def import_csv(p: Any, path: str | Path, section: str) -> dict[str, dict[str, in
 
 
 def export_csv(p: Any, section: str, *, include_private: bool = True) -> str:
-    known = section_names()
+    known = p.registry.sections()
     if section not in known:
         raise ImportFileError(f"cannot export '{section}' as CSV; choose one of {', '.join(known)}")
     rows = export_data(p, include_private=include_private)[section]

@@ -1,18 +1,51 @@
 """The plugin hooks of partnership (pluggy project name ``partnership``).
 
-Every hook is a ``register_*(register)`` callback: the host passes a function and the
-plugin calls it with the objects it adds. Built-in checks and metrics are registered
-through these same hooks (see ``partnership.builtin``).
+Every hook but ``register_commands`` is a ``register_*(register)`` callback: the host
+passes a function and the plugin calls it with the objects it adds. The built-in
+features (one package per step of the method, listed in :mod:`partnership.features`)
+are registered through these same hooks, so a plugin can add anything a built-in
+feature adds: models and their tables, rules, commands, checks, metrics, public tables
+and views, and a demo step. docs/hooks.md documents each hook with an example.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+if TYPE_CHECKING:
+    import click
+
 hookspec = pluggy.HookspecMarker("partnership")
 hookimpl = pluggy.HookimplMarker("partnership")
+
+
+@hookspec
+def register_models(register: Callable[..., None]) -> None:
+    """Add stored models: call ``register(Model)`` for each ``@entity`` attrs class, in
+    the order an import must apply them (referenced models first), or
+    ``register(Model, before=OtherModel)``. Each becomes an export section."""
+
+
+@hookspec
+def register_migrations(register: Callable[..., None]) -> None:
+    """Add schema migrations: call ``register(fn)`` (``fn(db)`` gets a sqlite-utils
+    Database) for each, in order. Names are recorded in users' files: never rename one.
+    A plugin's migrations are recorded under the plugin's own name."""
+
+
+@hookspec
+def register_rules(register: Callable[..., None]) -> None:
+    """Add cross-record rules checked before a model is written: call
+    ``register(Model, fn)`` where ``fn(partnership, model)`` raises a PartnershipError."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``partnership`` command: ``cli.add_command(...)`` (as in
+    Datasette and llm)."""
 
 
 @hookspec
@@ -29,6 +62,13 @@ def register_metrics(register: Callable[[Any], None]) -> None:
 @hookspec
 def register_public_data(register: Callable[..., None]) -> None:
     """Add a table or view to the public database at publish time: call
-    ``register(PublicData(name=..., sql="SELECT ... FROM <public tables>", kind="view"))``
-    (or ``kind="table"``, or ``rows=[{...}, ...]``) with
-    :class:`partnership.publish.PublicData`. The SQL runs on the public database only."""
+    ``register(PublicData(name=..., sql="SELECT ... FROM <public tables>", kind="view",
+    description=..., columns={...}))`` (or ``kind="table"``, or ``rows=[{...}, ...]``, or
+    ``copy=(columns...)`` to publish those columns of a working table) with
+    :class:`partnership.PublicData`. The SQL runs on the public database only."""
+
+
+@hookspec
+def register_demo(register: Callable[..., None]) -> None:
+    """Add to the demo partnership: call ``register(populate, order=N)`` where
+    ``populate(partnership)`` adds records through the library; steps run by ``order``."""

@@ -37,12 +37,17 @@ import attrs
 from attrs import define, field
 
 from . import validators as v
-from .errors import PluginError
-from .readonly import ReadOnlyView, TimedOut, read_only, run_with_time_limit, separate_connection
+from .readonly import (
+    ReadOnlyView,
+    TimedOut,
+    read_only,
+    run_with_time_limit,
+    separate_connection,
+)
 
 if TYPE_CHECKING:
     from .api import Partnership
-    from .measure import Indicator
+    from .measurement.service import Indicator
 
 __all__ = ["Metric", "Series", "MetricRun", "RefreshResult", "collect_metrics", "refresh",
            "is_fresh", "status", "DEFAULT_TIME_LIMIT"]
@@ -287,7 +292,7 @@ ON o.indicator = i.slug AND o.date <= i.baseline_date
 def _indicators(p: Partnership | sqlite3.Connection) -> list[Indicator]:
     """Every indicator, rebuilt from rows that were validated when written (without
     running ``__init__`` again: ten thousand indicators in milliseconds)."""
-    from .measure import Indicator
+    from .measurement.service import Indicator
     from .records import _field_types
 
     conn = p if isinstance(p, sqlite3.Connection) else p.store.conn
@@ -462,7 +467,7 @@ _RANK = {"off-track": 3, "at-risk": 2, "on-track": 1}
 def status(p: Partnership, *, auto_refresh: bool = True) -> dict[str, Any]:
     """Every outcome with its indicators, their figures, status, pivot signal, freshness
     and latest story notes, read from ``metric_values`` (refreshed first if out of date)."""
-    from .measure import Frequency
+    from .measurement.service import Frequency
 
     if auto_refresh and not is_fresh(p):
         refresh(p)

@@ -33,7 +33,6 @@ __all__ = [
     "private",
     "ref",
     "is_private",
-    "entities",
 ]
 
 
@@ -53,25 +52,19 @@ class Entity:
     public: bool = True
 
 
-_ENTITIES: dict[str, type] = {}
-
-
 def entity(table: str, key: tuple[str, ...], label: str, order_by: str = "", section: str = "",
            match: tuple[str, ...] = (), public: bool = True):
-    """Class decorator recording how a model is stored; see :class:`Entity`."""
+    """Class decorator recording how a model is stored; see :class:`Entity`.
+
+    It only describes the class: a model is stored once a feature or plugin registers
+    it (the ``register_models`` hook)."""
 
     def wrap(cls: type) -> type:
         cls.__entity__ = Entity(  # type: ignore[attr-defined]
             table, key, label, order_by or ", ".join(key), section or table, match, public)
-        _ENTITIES[table] = cls
         return cls
 
     return wrap
-
-
-def entities() -> dict[str, type]:
-    """Every stored model, by table name, in the order they were defined."""
-    return dict(_ENTITIES)
 
 
 def private(**kwargs: Any) -> Any:

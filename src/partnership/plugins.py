@@ -21,14 +21,8 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-
-BUILTIN_MODULES = [
-    "partnership.builtin.core_checks",
-    "partnership.builtin.metrics",
-    "partnership.builtin.meeting_checks",
-    "partnership.builtin.gap_checks",
-    "partnership.builtin.commitment_checks",
-]
+from .features import BUILTIN_FEATURES
+from .registry import Registry
 
 ENTRY_POINT_GROUP = "partnership"
 
@@ -94,12 +88,17 @@ def load_plugin_file(path: Path) -> ModuleType:
     return module
 
 
-def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None) -> pluggy.PluginManager:
-    """A plugin manager with the hookspecs, built-ins, entry points and ``plugins_dir``."""
+def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None, *,
+                       plugins: tuple[object, ...] = ()) -> pluggy.PluginManager:
+    """A plugin manager with the hookspecs, the built-in features, entry points,
+    ``plugins_dir`` and any plugin objects given (for tests and embedding)."""
     pm = pluggy.PluginManager("partnership")
     pm.add_hookspecs(hookspecs)
-    for name in BUILTIN_MODULES:
+    builtins: list[str] = []
+    for name in BUILTIN_FEATURES:
         _register(pm, importlib.import_module(name), name, "partnership itself")
+        builtins.append(name)
+    _BUILTINS[id(pm)] = builtins
     _load_entry_points(pm)
     if plugins_dir is not None:
         directory = Path(plugins_dir)
@@ -110,6 +109,9 @@ def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None) -> plu
                 continue
             module = load_plugin_file(path)
             _register(pm, module, path.stem, str(path))
+    for plugin in plugins:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        _register(pm, plugin, name, "code")
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
@@ -120,9 +122,32 @@ def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None) -> plu
     return pm
 
 
+#: names of the built-in features registered on each plugin manager (by its id)
+_BUILTINS: dict[int, list[str]] = {}
+
+
+_DEFAULT: list[Registry] = []
+
+
+def default_registry() -> Registry:
+    """The registry of the built-in features and installed plugins (built once)."""
+    if not _DEFAULT:
+        _DEFAULT.append(Registry(get_plugin_manager()))
+    return _DEFAULT[0]
+
+
+def builtin_plugin_names(pm: pluggy.PluginManager) -> list[str]:
+    """The plugins this project registered itself (trusted as built-in)."""
+    return list(_BUILTINS.get(id(pm), ()))
+
+
+def is_builtin(pm: pluggy.PluginManager, name: str) -> bool:
+    return name in _BUILTINS.get(id(pm), ())
+
+
 def plugin_source(pm: pluggy.PluginManager, name: str) -> str:
     """Where a registered plugin came from: 'built-in', a package name, or a file."""
-    if name.startswith("partnership."):
+    if is_builtin(pm, name):
         return "built-in"
     if name in _DIST:
         return f"package {_DIST[name]}"
@@ -148,6 +173,6 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, object]]:
             adds.setdefault(item.plugin, {}).setdefault(kind, []).append(
                 {"name": item.name, "description": item.description})
     rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not np[0].startswith("partnership."), np[0])):
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not is_builtin(pm, np[0]), np[0])):
         rows.append({"name": name, "source": plugin_source(pm, name), "adds": adds.get(name, {})})
     return rows

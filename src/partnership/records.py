@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import importlib
 import typing
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -18,19 +17,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from .errors import AlreadyExists, Conflict, NotFound, ValidationError
-from .models import Entity, entities
+from .models import Entity
 
 if TYPE_CHECKING:
     from .api import Partnership
 
 T = TypeVar("T")
-
-#: feature modules defining models that may refer to core rows; imported (only) before a
-#: removal, so "still used by ..." sees their tables without slowing every start-up
-FEATURE_MODEL_MODULES: list[str] = ["partnership.meetings", "partnership.pairs", "partnership.assess",
-                                    "partnership.governance", "partnership.measure",
-                                    "partnership.gaps", "partnership.commitments"]
-
 
 def entity_of(cls: type) -> Entity:
     return cls.__entity__  # type: ignore[attr-defined,no-any-return]
@@ -143,7 +135,7 @@ class Collection(Generic[T]):
 
     def check_refs(self, obj: T) -> None:
         """Raise :class:`NotFound` for any field naming a row that does not exist."""
-        ents = entities()
+        ents = self.p.registry.tables()
         for a in attrs.fields(self.cls):
             table = a.metadata.get("ref")
             value = getattr(obj, a.name)
@@ -276,10 +268,8 @@ class Collection(Generic[T]):
     def _refuse_if_referenced(self, key: tuple[Any, ...]) -> None:
         if len(self.entity.key) != 1:
             return
-        for module in FEATURE_MODEL_MODULES:
-            importlib.import_module(module)
         users = []
-        for table, cls in entities().items():
+        for table, cls in self.p.registry.tables().items():
             for a in attrs.fields(cls):
                 if a.metadata.get("ref") == self.entity.table:
                     n = self._db.execute(

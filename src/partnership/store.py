@@ -18,9 +18,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import schema
 
@@ -49,6 +47,13 @@ def default_actor() -> str:
         return "unknown"
 
 
+def default_runner() -> schema.Runner:
+    """The migrations of the built-in features and installed plugins."""
+    from .plugins import default_registry
+
+    return schema.Runner(default_registry().migration_sets)
+
+
 def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -61,11 +66,13 @@ def _looks_like_sqlite(path: Path) -> bool:
 class Store:
     """An open partnership database."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str, actor: str | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str, actor: str | None = None,
+                 migrations: schema.Runner | None = None) -> None:
         self.conn = conn
         self.path = path
         self.actor = actor or default_actor()
         self._db: Database | None = None
+        self.migrations = migrations or default_runner()
 
     @property
     def db(self) -> Database:
@@ -80,13 +87,15 @@ class Store:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = False,
-             actor: str | None = None) -> Store:
+             actor: str | None = None, migrations: schema.Runner | None = None) -> Store:
         """Open (and upgrade) the partnership database at ``path``.
 
         With ``create=False`` a missing file is an error rather than a new empty
         database, so a mistyped ``--db`` never silently starts a second partnership.
         A file that is not SQLite, a SQLite file of something else, and a file from
         a newer version of this library are refused before anything is written.
+        ``migrations`` are those of the features and plugins in use (by default the
+        built-in features').
         """
         path = str(path if path is not None else default_path())
         memory = path == ":memory:"
@@ -115,7 +124,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA recursive_triggers = ON")
-            store = cls(conn, path, actor)
+            store = cls(conn, path, actor, migrations)
             store._prepare(create=create, memory=memory)
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -136,7 +145,7 @@ class Store:
             applied = [r[0] for r in conn.execute(
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
                 [schema.MIGRATION_SET])]
-        known = schema.known_migrations()
+        known = self.migrations.names()
         if not applied:
             if tables:
                 shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
@@ -158,7 +167,7 @@ class Store:
             )
         if not memory and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.db.enable_wal()
-        if len(applied) < len(known):
+        if self.migrations.pending(conn):
             self._upgrade()
 
     def _upgrade(self) -> None:
@@ -171,7 +180,7 @@ class Store:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            schema.migrations.apply(self.db)  # each migration nests as a savepoint
+            self.migrations.apply(self.db)  # each migration nests as a savepoint
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -185,6 +194,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        """How many built-in migrations the file has applied."""
         return int(self.conn.execute(
             "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
             [schema.MIGRATION_SET]).fetchone()[0])

@@ -8,7 +8,6 @@ or publish.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sqlite3
 import sys
@@ -16,34 +15,8 @@ from typing import Any
 
 import click
 
-#: modules under partnership.cli that add commands; each has register(cli)
-COMMAND_MODULES = [
-    "core",
-    "maintenance",
-    "publish",
-    "meetings",
-    "health",
-    "measure",
-    "commitments",
-    "gaps",
-]
-
-
-class Context:
-    """What every command needs: where the database is and which plugins to load."""
-
-    def __init__(self, db: str, plugins_dir: str | None, actor: str | None) -> None:
-        self.db = db
-        self.plugins_dir = plugins_dir
-        self.actor = actor
-
-    def open(self) -> Any:
-        from partnership.api import Partnership
-
-        return Partnership.open(self.db, plugins_dir=self.plugins_dir, actor=self.actor)
-
-
-pass_context = click.make_pass_decorator(Context)
+from .context import Context as Context
+from .context import pass_context as pass_context
 
 
 def one_line(message: str) -> str:
@@ -89,26 +62,41 @@ class PartnershipGroup(click.Group):
                 "check the figures and IDs you typed") from None
 
 
-@click.group(cls=PartnershipGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="PATH", envvar="PARTNERSHIP_DB", default="partnership.db",
-              show_default=True, help="The partnership database file (or set PARTNERSHIP_DB).")
-@click.option("--plugins-dir", metavar="DIR", type=click.Path(),
-              help="Also load plugins from the .py files in DIR.")
-@click.option("--as", "actor", metavar="NAME", envvar="PARTNERSHIP_ACTOR",
-              help="Who is making changes, for the change log (default: your login name).")
-@click.version_option(package_name="partnership")
-@click.pass_context
-def cli(ctx: click.Context, db: str, plugins_dir: str | None, actor: str | None) -> None:
-    """Record, check and openly report a partnership of organisations.
+def make_cli(plugins: tuple[object, ...] = ()) -> click.Group:
+    """The ``partnership`` command with the commands of every feature and plugin.
 
-    Start with 'partnership init NAME', or try 'partnership demo demo.db'.
-    Every command that reads has --json for scripts.
-    """
-    ctx.obj = Context(db, plugins_dir, actor)
+    Commands come from the ``register_commands`` hook of the built-in features and the
+    installed plugins (``plugins`` adds more, for tests and embedding); the commands that
+    look after the file itself are the root's own."""
+
+    @click.group(cls=PartnershipGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.option("--db", metavar="PATH", envvar="PARTNERSHIP_DB", default="partnership.db",
+                  show_default=True, help="The partnership database file (or set PARTNERSHIP_DB).")
+    @click.option("--plugins-dir", metavar="DIR", type=click.Path(),
+                  help="Also load plugins from the .py files in DIR.")
+    @click.option("--as", "actor", metavar="NAME", envvar="PARTNERSHIP_ACTOR",
+                  help="Who is making changes, for the change log (default: your login name).")
+    @click.version_option(package_name="partnership")
+    @click.pass_context
+    def cli(ctx: click.Context, db: str, plugins_dir: str | None, actor: str | None) -> None:
+        """Record, check and openly report a partnership of organisations.
+
+        Start with 'partnership init NAME', or try 'partnership demo demo.db'.
+        Every command that reads has --json for scripts.
+        """
+        ctx.obj = Context(db, plugins_dir, actor, plugins)
+
+    from partnership.plugins import get_plugin_manager
+
+    from . import core, exchange, maintenance
+
+    for module in (core, exchange, maintenance):
+        module.register(cli)
+    get_plugin_manager(plugins=plugins).hook.register_commands(cli=cli)
+    return cli
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"partnership.cli.{_name}").register(cli)
+cli = make_cli()
 
 
 def main() -> None:

@@ -420,8 +420,7 @@ def log(ctx: Any, since: str | None, entity: str | None, limit: int, as_json: bo
 
 
 def register(cli: click.Group) -> None:
-    for command in (init, about, partner, person, outcome, stake, contribution, check, log):
+    """The root's own commands; partner, person, outcome, stake and contribution are
+    registered by :mod:`partnership.outcomes`."""
+    for command in (init, about, check, log):
         cli.add_command(command)
-    from . import exchange
-
-    exchange.register(cli)

@@ -41,7 +41,7 @@ def import_(ctx: Any, path: str, section: str | None, as_json: bool) -> None:
         if section:
             raise click.ClickException("--section is only for CSV files")
         data = exchange.read_document(path)
-        info, sections = exchange.plan(data, path)
+        info, sections = exchange.plan(data, path, ctx.registry().models)
         if not Path(ctx.db).exists():
             if not info:
                 raise ImportFileError(
@@ -124,9 +124,8 @@ def demo(path: str, force: bool) -> None:
 @pass_context
 def plugins(ctx: Any, as_json: bool) -> None:
     """The plugins loaded, and the checks and metrics they add."""
-    from partnership.plugins import describe_plugins, get_plugin_manager
-
     from partnership.metrics import last_problems
+    from partnership.plugins import describe_plugins, get_plugin_manager
 
     pm = get_plugin_manager(ctx.plugins_dir)
     rows = describe_plugins(pm)

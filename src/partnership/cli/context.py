@@ -1,0 +1,33 @@
+"""What every command gets: where the database is and which plugins to load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+class Context:
+    """What every command needs: where the database is and which plugins to load."""
+
+    def __init__(self, db: str, plugins_dir: str | None, actor: str | None,
+                 plugins: tuple[object, ...] = ()) -> None:
+        self.db = db
+        self.plugins_dir = plugins_dir
+        self.actor = actor
+        self.plugins = plugins
+
+    def open(self) -> Any:
+        from partnership.api import Partnership
+
+        return Partnership.open(self.db, plugins_dir=self.plugins_dir, actor=self.actor,
+                                plugins=self.plugins)
+
+    def registry(self) -> Any:
+        """The features and plugins in use, without opening the database."""
+        from partnership.api import Partnership
+
+        return Partnership._registry(self.plugins_dir, self.plugins)
+
+
+pass_context = click.make_pass_decorator(Context)

@@ -1,0 +1,281 @@
+"""The schema of step 3: needs, capacity, gap states, the trigger-kept totals and the gap views.
+
+Frozen SQL: these migrations are recorded by name in users' files; never edit or
+rename one (a change is a new migration). Their order is :data:`partnership.schema.BUILTIN_ORDER`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+def _gap_view_sql(matched: str, met: str) -> str:
+    """A gaps view counting the contributions in totals columns ``matched`` and ``met``."""
+    return f"""
+        SELECT outcome, need, kind, description, essential, needed, unit, met,
+               CASE WHEN needed IS NULL THEN NULL
+                    WHEN cover = 'met' THEN 0
+                    ELSE round(needed - met, 6) END AS gap,
+               cover,
+               CASE WHEN cover = 'met' THEN 'met' ELSE recorded END AS state,
+               candidate, reason, note, since,
+               CASE WHEN essential = 1 AND cover != 'met' AND recorded = 'open'
+                    THEN 1 ELSE 0 END AS killer,
+               contributions, hoped
+        FROM (
+            SELECT n.outcome AS outcome, n.slug AS need, n.kind AS kind,
+                   n.description AS description, n.essential AS essential,
+                   n.amount AS needed, n.unit AS unit,
+                   coalesce(t.{matched}, 0) AS contributions,
+                   CASE WHEN n.amount IS NULL THEN NULL
+                        ELSE round(coalesce(t.{met}, 0), 6) END AS met,
+                   CASE WHEN n.amount IS NULL
+                            THEN CASE WHEN t.{matched} > 0 THEN 'met' ELSE 'unmet' END
+                        WHEN coalesce(t.{met}, 0) >= n.amount - 1e-9 THEN 'met'
+                        WHEN t.{met} > 0 THEN 'partly-met'
+                        ELSE 'unmet' END AS cover,
+                   coalesce(t.hoped, 0) AS hoped,
+                   coalesce(s.state, 'open') AS recorded,
+                   coalesce(s.candidate, '') AS candidate,
+                   coalesce(s.reason, '') AS reason,
+                   coalesce(s.note, '') AS note,
+                   s.since AS since
+            FROM needs n
+            LEFT JOIN need_totals t ON t.outcome = n.outcome AND t.need = n.slug
+            LEFT JOIN gap_states s ON s.outcome = n.outcome AND s.need = n.slug
+        )"""
+
+
+def _verdict_view_sql(basis: str) -> str:
+    """An outcome verdicts view over the ``outcome_totals`` of ``basis``."""
+    return f"""
+        SELECT o.slug AS outcome, o.title AS title, o.status AS status,
+               CASE WHEN t.needs IS NULL THEN 'no-needs'
+                    WHEN t.killers > 0 THEN 'reboot'
+                    WHEN t.essential_seeking > 0 THEN 'at-risk'
+                    ELSE 'on-course' END AS verdict,
+               coalesce(t.needs, 0) AS needs, coalesce(t.essential, 0) AS essential_needs,
+               coalesce(t.met, 0) AS met, coalesce(t.open, 0) AS open,
+               coalesce(t.seeking, 0) AS seeking,
+               coalesce(t.filled_externally, 0) AS filled_externally,
+               coalesce(t.accepted, 0) AS accepted, coalesce(t.killers, 0) AS killers
+        FROM outcomes o
+        LEFT JOIN outcome_totals t ON t.outcome = o.slug AND t.basis = '{basis}'"""
+
+
+#: step 3's derived views, version 1 (frozen with m010_gaps; a later change to these is a
+#: new migration that drops and recreates them, and :mod:`partnership.gaps` points at it).
+#: They read only public tables, so the same SQL builds the public dashboard's views.
+GAP_VIEWS_V1: dict[str, str] = {
+    # one row per need: how much is met, the gap, its state (met, open, seeking,
+    # filled-externally, accepted) and whether it is a collaboration killer; only firm
+    # contributions count
+    "gaps": _gap_view_sql("firm_matched", "firm_met"),
+    # the same, counting likely contributions too (--count-likely)
+    "gaps_counting_likely": _gap_view_sql("likely_matched", "likely_met"),
+    # one row per outcome: the verdict of step 3 (on-course, at-risk, reboot, no-needs)
+    "outcome_verdicts": _verdict_view_sql("firm"),
+    "outcome_verdicts_counting_likely": _verdict_view_sql("likely"),
+    # one row per declared capacity: what the partner's contributions of that kind and
+    # unit add up to across all outcomes, whatever their confidence
+    "capacity_use": """
+        SELECT partner, kind, unit, capacity, used, used_firm, contributions, outcomes,
+               CASE WHEN used > capacity + 1e-9 THEN round(used - capacity, 6) ELSE 0 END
+                   AS over_by,
+               CASE WHEN used > capacity + 1e-9 THEN 1 ELSE 0 END AS over_committed
+        FROM (
+            SELECT k.partner AS partner, k.kind AS kind, k.unit AS unit,
+                   k.amount AS capacity,
+                   round(coalesce(sum(c.amount), 0), 6) AS used,
+                   round(coalesce(sum(CASE WHEN c.confidence = 'firm' THEN c.amount END), 0), 6)
+                       AS used_firm,
+                   count(c.id) AS contributions, count(DISTINCT c.outcome) AS outcomes
+            FROM capacities k
+            LEFT JOIN contributions c ON c.partner = k.partner AND c.kind = k.kind
+                 AND c.unit = k.unit COLLATE NOCASE
+            GROUP BY k.partner, k.kind, k.unit
+        )""",
+    # contributions that count toward no need: they name none, or are in another unit
+    "unmatched_contributions": """
+        SELECT c.id AS contribution, c.outcome AS outcome, c.partner AS partner,
+               c.kind AS kind, c.description AS description, c.amount AS amount,
+               c.unit AS unit, c.meets AS meets, c.confidence AS confidence,
+               CASE WHEN c.meets IS NULL THEN 'meets no need'
+                    ELSE 'counted in ' || coalesce(c.unit, 'no unit') || ' but need '
+                         || c.meets || ' is counted in ' || n.unit END AS why
+        FROM contributions c
+        LEFT JOIN needs n ON n.outcome = c.outcome AND n.slug = c.meets
+        WHERE c.meets IS NULL
+           OR (n.unit IS NOT NULL AND (c.unit IS NULL OR c.unit != n.unit COLLATE NOCASE))""",
+}
+
+
+#: recompute the totals of one need from its contributions (format with SQL expressions
+#: for ``outcome`` and ``need``); nothing is written when no such need exists
+NEED_TOTALS_REFRESH_V1 = """
+            INSERT OR REPLACE INTO need_totals (outcome, need, firm_matched, firm_met,
+                likely_matched, likely_met, hoped, naming)
+            SELECT n.outcome, n.slug,
+                count(CASE WHEN c.confidence = 'firm' AND (n.unit IS NULL
+                      OR c.unit = n.unit COLLATE NOCASE) THEN 1 END),
+                coalesce(sum(CASE WHEN c.confidence = 'firm'
+                      AND c.unit = n.unit COLLATE NOCASE THEN c.amount END), 0),
+                count(CASE WHEN c.confidence IN ('firm', 'likely') AND (n.unit IS NULL
+                      OR c.unit = n.unit COLLATE NOCASE) THEN 1 END),
+                coalesce(sum(CASE WHEN c.confidence IN ('firm', 'likely')
+                      AND c.unit = n.unit COLLATE NOCASE THEN c.amount END), 0),
+                count(CASE WHEN c.confidence = 'hoped' THEN 1 END),
+                count(c.id)
+            FROM needs n
+            LEFT JOIN contributions c ON c.outcome = n.outcome AND c.meets = n.slug
+            WHERE n.outcome = {outcome} AND n.slug = {need}
+            GROUP BY n.outcome, n.slug;"""
+
+
+#: recompute the per-outcome counts of both bases from the gaps views (format with an SQL
+#: expression for ``outcome``; ``"outcome"`` itself recomputes every outcome)
+OUTCOME_TOTALS_REFRESH_V1 = """
+            DELETE FROM outcome_totals WHERE outcome = {outcome};
+            INSERT INTO outcome_totals
+            SELECT outcome, 'firm', count(*), sum(essential), sum(state = 'met'),
+                   sum(state = 'open'), sum(state = 'seeking'),
+                   sum(state = 'filled-externally'), sum(state = 'accepted'), sum(killer),
+                   sum(essential = 1 AND state = 'seeking')
+            FROM gaps WHERE outcome = {outcome} GROUP BY outcome;
+            INSERT INTO outcome_totals
+            SELECT outcome, 'likely', count(*), sum(essential), sum(state = 'met'),
+                   sum(state = 'open'), sum(state = 'seeking'),
+                   sum(state = 'filled-externally'), sum(state = 'accepted'), sum(killer),
+                   sum(essential = 1 AND state = 'seeking')
+            FROM gaps_counting_likely WHERE outcome = {outcome} GROUP BY outcome;"""
+
+
+def m010_gaps(db: Database) -> None:
+    """Step 3: what each outcome needs, which need a contribution meets and how sure it is,
+    partners' declared capacity, the recorded state of gaps, and the views of the analysis.
+    Existing contributions meet no need and are firm."""
+    db.executescript(
+        """
+        ALTER TABLE contributions ADD COLUMN meets TEXT;
+        ALTER TABLE contributions ADD COLUMN confidence TEXT NOT NULL DEFAULT 'firm'
+            CHECK (confidence IN ('firm', 'likely', 'hoped'));
+        CREATE INDEX idx_contributions_meets ON contributions(outcome, meets);
+        CREATE INDEX idx_contributions_capacity
+            ON contributions(partner, kind, unit COLLATE NOCASE);
+        CREATE TABLE needs (
+            outcome TEXT NOT NULL REFERENCES outcomes(slug),
+            slug TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            amount REAL CHECK (amount IS NULL OR amount > 0),
+            unit TEXT CHECK ((amount IS NULL) = (unit IS NULL)),
+            essential INTEGER NOT NULL DEFAULT 0 CHECK (essential IN (0, 1)),
+            PRIMARY KEY (outcome, slug)
+        );
+        CREATE TABLE capacities (
+            partner TEXT NOT NULL REFERENCES partners(slug),
+            kind TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            amount REAL NOT NULL CHECK (amount >= 0),
+            note TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (partner, kind, unit)
+        );
+        CREATE TABLE gap_states (
+            outcome TEXT NOT NULL REFERENCES outcomes(slug),
+            need TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open'
+                CHECK (state IN ('open', 'seeking', 'filled-externally', 'accepted')),
+            candidate TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            since TEXT,
+            PRIMARY KEY (outcome, need),
+            FOREIGN KEY (outcome, need) REFERENCES needs(outcome, slug)
+        );
+        -- running totals per need of the contributions naming it, kept by the triggers
+        -- below in the same transaction as every write, so the analysis reads one row per
+        -- need instead of re-adding 40,000 contributions (see bench/bench_gaps.py).
+        -- matched: contributions that count (in the need's unit, any case; any unit for a
+        -- yes/no need); met: their amounts; firm ones, and firm-or-likely ones.
+        CREATE TABLE need_totals (
+            outcome TEXT NOT NULL,
+            need TEXT NOT NULL,
+            firm_matched INTEGER NOT NULL DEFAULT 0,
+            firm_met REAL NOT NULL DEFAULT 0,
+            likely_matched INTEGER NOT NULL DEFAULT 0,
+            likely_met REAL NOT NULL DEFAULT 0,
+            hoped INTEGER NOT NULL DEFAULT 0,
+            naming INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (outcome, need),
+            FOREIGN KEY (outcome, need) REFERENCES needs(outcome, slug) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        -- per outcome and basis ('firm', 'likely'): how many needs are in each state,
+        -- kept by triggers from the gaps views, so verdicts are a read of 2 rows per outcome
+        CREATE TABLE outcome_totals (
+            outcome TEXT NOT NULL REFERENCES outcomes(slug) ON DELETE CASCADE,
+            basis TEXT NOT NULL CHECK (basis IN ('firm', 'likely')),
+            needs INTEGER NOT NULL,
+            essential INTEGER NOT NULL,
+            met INTEGER NOT NULL,
+            open INTEGER NOT NULL,
+            seeking INTEGER NOT NULL,
+            filled_externally INTEGER NOT NULL,
+            accepted INTEGER NOT NULL,
+            killers INTEGER NOT NULL,
+            essential_seeking INTEGER NOT NULL,
+            PRIMARY KEY (outcome, basis)
+        ) WITHOUT ROWID;
+        """
+    )
+    for name, sql in GAP_VIEWS_V1.items():
+        db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
+    refresh = NEED_TOTALS_REFRESH_V1
+    outcome = OUTCOME_TOTALS_REFRESH_V1
+    db.executescript(
+        f"""
+        CREATE TRIGGER need_totals_contribution_insert AFTER INSERT ON contributions
+        WHEN NEW.meets IS NOT NULL BEGIN
+            {refresh.format(outcome="NEW.outcome", need="NEW.meets")}
+        END;
+        CREATE TRIGGER need_totals_contribution_delete AFTER DELETE ON contributions
+        WHEN OLD.meets IS NOT NULL BEGIN
+            {refresh.format(outcome="OLD.outcome", need="OLD.meets")}
+        END;
+        CREATE TRIGGER need_totals_contribution_update
+        AFTER UPDATE OF outcome, meets, confidence, amount, unit ON contributions BEGIN
+            {refresh.format(outcome="OLD.outcome", need="OLD.meets")}
+            {refresh.format(outcome="NEW.outcome", need="NEW.meets")}
+        END;
+        CREATE TRIGGER need_totals_need_insert AFTER INSERT ON needs BEGIN
+            {refresh.format(outcome="NEW.outcome", need="NEW.slug")}
+        END;
+        CREATE TRIGGER need_totals_need_update AFTER UPDATE OF amount, unit ON needs BEGIN
+            {refresh.format(outcome="NEW.outcome", need="NEW.slug")}
+        END;
+        CREATE TRIGGER outcome_totals_need_totals_insert AFTER INSERT ON need_totals BEGIN
+            {outcome.format(outcome="NEW.outcome")}
+        END;
+        CREATE TRIGGER outcome_totals_need_totals_update AFTER UPDATE ON need_totals BEGIN
+            {outcome.format(outcome="NEW.outcome")}
+        END;
+        CREATE TRIGGER outcome_totals_need_update AFTER UPDATE OF essential ON needs BEGIN
+            {outcome.format(outcome="NEW.outcome")}
+        END;
+        CREATE TRIGGER outcome_totals_need_delete AFTER DELETE ON needs BEGIN
+            {outcome.format(outcome="OLD.outcome")}
+        END;
+        CREATE TRIGGER outcome_totals_gap_insert AFTER INSERT ON gap_states BEGIN
+            {outcome.format(outcome="NEW.outcome")}
+        END;
+        CREATE TRIGGER outcome_totals_gap_update AFTER UPDATE ON gap_states BEGIN
+            {outcome.format(outcome="OLD.outcome")}
+            {outcome.format(outcome="NEW.outcome")}
+        END;
+        CREATE TRIGGER outcome_totals_gap_delete AFTER DELETE ON gap_states BEGIN
+            {outcome.format(outcome="OLD.outcome")}
+        END;
+        """
+    )

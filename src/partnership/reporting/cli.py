@@ -1,0 +1,87 @@
+"""Step 6, open reporting: publish the public database and serve the dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from partnership.cli.context import pass_context
+from partnership.cli.output import done, emit_json
+
+robots_option = click.option(
+    "--robots", type=click.Choice(["allow", "block"]), default=None,
+    help="Let search engines index the site (allow, the default) or keep them out (block).")
+
+
+def _result_json(result: Any) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(result)
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--metadata", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Base datasette-metadata.yml to fill in (default: the one shipped).")
+@click.option("--no-refresh", is_flag=True, help="Do not recompute the metrics first.")
+@robots_option
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@pass_context
+def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots: str | None,
+            as_json: bool) -> None:
+    """Write the public database to PATH (only public data), and its Datasette metadata.
+
+    The file is written whole and moved into place, so readers never see half of it.
+    Serve it with 'partnership serve --public-db PATH', or plain Datasette:
+    datasette PATH -i PATH -m PATH-STEM.metadata.yml
+    """
+    from partnership.reporting.publish import publish as do_publish
+
+    with ctx.open() as p:
+        result = do_publish(p, path, metadata=metadata, refresh=not no_refresh, robots=robots)
+    if as_json:
+        emit_json(_result_json(result))
+        return
+    rows = sum(result.tables.values())
+    done(f"published {len(result.tables)} tables ({rows:,} rows) and {len(result.views)} views "
+         f"to {path}; metadata in {result.metadata_path}")
+
+
+@click.command()
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every network interface).")
+@click.option("--public-db", metavar="PATH", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the public database (default: beside --db, "
+                   "NAME.public.db).")
+@click.option("--metadata", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Base datasette-metadata.yml to fill in (default: the one shipped).")
+@robots_option
+@pass_context
+def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str | None,
+          robots: str | None) -> None:
+    """Publish, then serve the public dashboard with Datasette (Ctrl+C to stop).
+
+    Only the public database is served, read-only (immutable): the working database
+    with contact details is never opened by the web server.
+    """
+    from partnership.reporting.publish import check_port_free
+    from partnership.reporting.publish import publish as do_publish
+    from partnership.reporting.publish import serve as do_serve
+
+    check_port_free(host, port)
+    if public_db is None:
+        working = Path(ctx.db)
+        public_db = str(working.with_name(working.stem + ".public.db"))
+    with ctx.open() as p:
+        result = do_publish(p, public_db, metadata=metadata, robots=robots)
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    done(f"published {public_db}; serving the dashboard on http://{shown}:{port}/ (Ctrl+C to stop)")
+    do_serve(public_db, host=host, port=port, metadata_path=result.metadata_path)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(publish)
+    cli.add_command(serve)
