@@ -50,19 +50,20 @@ class PublicData:
     copy: tuple[str, ...] | None = None
     description: str = ""
     columns: Mapping[str, str] = attrs.field(factory=dict)
-    label_column: str | None = None
+    #: other Datasette table settings for its page (``label_column``, ``sort_desc``, ...)
+    options: Mapping[str, Any] = attrs.field(factory=dict)
     index: tuple[str, ...] = ()
     materialise: bool = False
     plugin: str = ""
 
     @classmethod
-    def of_model(cls, model: type, *, description: str = "", columns: Mapping[str, str] | None = None,
-                 label_column: str | None = None) -> PublicData:
+    def of_model(cls, model: type, *, description: str = "",
+                 columns: Mapping[str, str] | None = None) -> PublicData:
         """The published copy of a stored model's table, without its private fields."""
         ent = model.__entity__  # type: ignore[attr-defined]
         fields = tuple(a.name for a in attrs.fields(model) if not a.metadata.get("private"))
         return cls(name=ent.table, kind="table", copy=fields, description=description,
-                   columns=dict(columns or {}), label_column=label_column)
+                   columns=dict(columns or {}))
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -76,6 +77,20 @@ class PublicQuery:
     #: extra Datasette options for the query (e.g. ``hide_sql``), copied into the metadata
     options: Mapping[str, Any] = attrs.field(factory=dict)
     plugin: str = ""
+
+
+def described(items: Iterable[PublicData], descriptions: Mapping[str, Mapping[str, Any]]
+              ) -> list[PublicData]:
+    """``items`` with their descriptions, columns and page options from ``descriptions``
+    (table name -> ``{"description": ..., "columns": {...}, other options}``)."""
+    out = []
+    for item in items:
+        found = dict(descriptions.get(item.name, {}))
+        description = found.pop("description", item.description)
+        columns = found.pop("columns", item.columns)
+        out.append(attrs.evolve(item, description=description, columns=columns,
+                                options={**item.options, **found}))
+    return out
 
 
 def collect_public_data(pm: pluggy.PluginManager, registry: Registry) -> list[PublicData | PublicQuery]:

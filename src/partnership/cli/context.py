@@ -23,6 +23,13 @@ class Context:
         return Partnership.open(self.db, plugins_dir=self.plugins_dir, actor=self.actor,
                                 plugins=self.plugins)
 
+    def create(self, **info: Any) -> Any:
+        """Create the partnership database (refused if one exists) with these plugins."""
+        from partnership.api import Partnership
+
+        return Partnership.create(self.db, actor=self.actor, plugins_dir=self.plugins_dir,
+                                  plugins=self.plugins, **info)
+
     def registry(self) -> Any:
         """The features and plugins in use, without opening the database."""
         from partnership.api import Partnership

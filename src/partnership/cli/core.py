@@ -42,11 +42,8 @@ def _show(obj: Any, as_json: bool) -> None:
 @pass_context
 def init(ctx: Any, name: str, purpose: str, governance: str, licence: str | None) -> None:
     """Create a new partnership database (at --db, default partnership.db)."""
-    from partnership.api import Partnership
-
     extra = _given(licence=licence)
-    with Partnership.create(ctx.db, name=name, purpose=purpose, governance=governance,
-                            actor=ctx.actor, **extra) as p:
+    with ctx.create(name=name, purpose=purpose, governance=governance, **extra) as p:
         done(f"created '{p.info().name}' in {ctx.db}")
 
 

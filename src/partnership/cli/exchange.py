@@ -27,7 +27,6 @@ def import_(ctx: Any, path: str, section: str | None, as_json: bool) -> None:
     JSON file with a 'partnership' block creates the database if it does not exist.
     """
     from partnership import exchange
-    from partnership.api import Partnership
     from partnership.errors import ImportFileError
 
     suffix = Path(path).suffix.lower()
@@ -47,7 +46,7 @@ def import_(ctx: Any, path: str, section: str | None, as_json: bool) -> None:
                 raise ImportFileError(
                     f"{ctx.db} does not exist and {path} has no 'partnership' block to create it "
                     f"from; run 'partnership init NAME' first")
-            created = Partnership.create(ctx.db, actor=ctx.actor, **info)
+            created = ctx.create(**info)
             try:
                 counts = exchange.apply(created, None, sections, path)
             except BaseException:

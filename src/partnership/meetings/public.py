@@ -3,13 +3,15 @@ written updates, person-hours, and the latest news."""
 
 from __future__ import annotations
 
-from partnership.publicdata import PublicData
+from typing import Any
+
+from partnership.publicdata import PublicData, PublicQuery, described
 
 
-def public_data() -> list[PublicData]:
+def public_data() -> list[PublicData | PublicQuery]:
     from .service import MODELS, PUBLIC_VIEWS
 
-    return [
+    items = [
         *(PublicData.of_model(cls) for cls in MODELS if cls.__entity__.public),
         *(PublicData(name=name, sql=sql) for name, sql in PUBLIC_VIEWS.items()),
         # the latest news: written updates and the change log
@@ -22,3 +24,161 @@ def public_data() -> list[PublicData]:
         FROM changes ch
         """),
     ]
+    return [*described(items, DESCRIPTIONS), *QUERIES]
+
+
+#: what the public site says about each table and view (shown on its page and
+#: in datasette-metadata.yml, which 'partnership metadata' writes from this)
+DESCRIPTIONS: dict[str, dict[str, Any]] = {
+    'meetings': {
+        'description': ('Meetings of the partnership: held, proposed, or cancelled (a meeting'
+                         ' avoided, usually because a written update did the job).'),
+        'label_column': 'title',
+        'columns': {
+            'slug': 'Short identifier of the meeting.',
+            'date': 'When it is or was.',
+            'minutes': 'How long, in minutes.',
+            'title': 'The meeting in words.',
+            'chair': 'Who chairs it (see the people table).',
+            'status': 'proposed, held or cancelled.',
+            'note': 'Why it was cancelled, or a note on how it went.',
+        },
+    },
+    'invitees': {
+        'description': ('Who is invited to each meeting; dropped invitees were trimmed off '
+                         'the list because no item needed them.'),
+        'columns': {
+            'meeting': 'The meeting (its short identifier; see the meetings table).',
+            'person': 'The person (their short identifier; see the people table).',
+            'dropped': '1 if trimmed off the invitation list.',
+        },
+    },
+    'attendance': {
+        'description': 'Who attended each held meeting.',
+        'columns': {
+            'meeting': 'The meeting (its short identifier; see the meetings table).',
+            'person': 'The person (their short identifier; see the people table).',
+        },
+    },
+    'agenda_items': {
+        'description': ("Items pitched for each meeting's agenda; an item serving no outcome "
+                         'is agenda stuffing.'),
+        'columns': {
+            'id': 'Number of the item.',
+            'meeting': 'The meeting (its short identifier; see the meetings table).',
+            'title': 'The item in words.',
+            'kind': ('decision, discussion or information (information is better as a '
+                       'written update).'),
+            'outcome': 'The outcome it serves.',
+            'pitched_by': 'Who pitched it (see the people table).',
+            'dropped': '1 if taken off the agenda (trimmed, or moved to a written update).',
+        },
+    },
+    'agenda_needs': {
+        'description': 'Who each agenda item cannot be dealt with without.',
+        'columns': {
+            'item': "The agenda item's number.",
+            'person': 'The person (their short identifier; see the people table).',
+        },
+    },
+    'decisions': {
+        'description': 'Decisions taken at held meetings.',
+        'columns': {
+            'id': 'Number of the decision.',
+            'meeting': 'The meeting (its short identifier; see the meetings table).',
+            'text': 'The decision.',
+        },
+    },
+    'actions': {
+        'description': 'Actions agreed at held meetings: who does what, by when.',
+        'columns': {
+            'id': 'Number of the action.',
+            'meeting': 'The meeting (its short identifier; see the meetings table).',
+            'owner': 'Who owns it (see the people table).',
+            'what': 'What is to be done.',
+            'due': 'By when.',
+            'commitment': 'The number of the commitment it became, if any (see commitments).',
+        },
+    },
+    'updates': {
+        'description': ('Short written progress updates from partners, each about an outcome:'
+                         ' the news that replaces many meetings.'),
+        'sort_desc': 'date',
+        'columns': {
+            'id': 'Number of the update.',
+            'date': 'When it was posted.',
+            'partner': 'The partner it comes from.',
+            'outcome': 'The outcome it is about.',
+            'text': 'The update.',
+            'author': 'Who wrote it (see the people table).',
+        },
+    },
+    'meeting_hours': {
+        'description': ('Every meeting: held or avoided, with the person-hours spent and '
+                         'saved and the decisions taken.'),
+        'columns': {
+            'meeting': 'The meeting (its short identifier; see the meetings table).',
+            'title': 'The meeting in words.',
+            'date': 'When it is or was.',
+            'minutes': 'How long, in minutes.',
+            'status': 'proposed, held or cancelled (avoided).',
+            'invitees': 'People invited (not counting those trimmed off).',
+            'attended': 'People who attended.',
+            'items': 'Agenda items kept.',
+            'decisions': 'Decisions taken.',
+            'actions': 'Actions agreed.',
+            'person_hours_spent': 'Person-hours spent in it (people x length).',
+            'person_hours_saved': ('Person-hours saved: the whole meeting if cancelled, else'
+                                     ' the invitees trimmed off.'),
+        },
+    },
+    'meeting_totals': {
+        'description': ("The partnership's meeting discipline in one row: meetings held and "
+                         'avoided, decisions, person-hours spent and saved, written updates '
+                         'posted.'),
+        'columns': {
+            'meetings_held': 'Meetings held.',
+            'meetings_avoided': 'Meetings cancelled (avoided).',
+            'decisions_made': 'Decisions taken.',
+            'person_hours_spent': 'Person-hours spent in meetings.',
+            'person_hours_saved': 'Person-hours saved by meetings avoided or trimmed.',
+            'updates_posted': 'Written updates posted instead.',
+        },
+    },
+    'latest_updates': {
+        'description': ('The latest news: written updates from partners, and every change to '
+                         'the records.'),
+        'sort_desc': 'at',
+        'columns': {
+            'id': 'Identifier of the item.',
+            'at': 'When.',
+            'partner': 'Who posted it (updates only).',
+            'outcome': 'Which outcome it is about (updates only).',
+            'summary': 'What happened.',
+            'kind': 'update (written) or change (to the records).',
+        },
+    },
+}
+
+
+#: the canned queries this step adds to the public site (each a page of its own)
+QUERIES: list[PublicQuery] = [
+    PublicQuery(name='meetings-held-and-avoided', title='Meetings held and avoided',
+                description=('Every meeting held or cancelled, with the person-hours it took '
+                             'or saved. A cancelled meeting is a meeting avoided, usually '
+                             'because written updates did the job.'),
+                sql="""
+                select date, title, status, minutes, invitees, attended, decisions, actions,
+                       person_hours_spent, person_hours_saved
+                from meeting_hours
+                where status in ('held', 'cancelled')
+                order by date desc
+                """),
+    PublicQuery(name='hours-saved', title='Person-hours saved',
+                description="The partnership's meeting discipline in one row.",
+                sql="""
+                select meetings_held, meetings_avoided, decisions_made, person_hours_spent,
+                       person_hours_saved, updates_posted
+                from meeting_totals
+                """),
+]

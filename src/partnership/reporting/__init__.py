@@ -25,9 +25,7 @@ def register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def register_public_data(register: Callable[..., None]) -> None:
-    from partnership.publicdata import PublicData
+    from .public import public_data
 
-    # the change log without who made each change (login names are personal); entries
-    # about records that are not public are counts only (see Store.log)
-    register(PublicData(name="changes", kind="table",
-                        copy=("id", "at", "action", "entity", "key", "summary")))
+    for item in public_data():
+        register(item)

@@ -24,7 +24,8 @@ def _result_json(result: Any) -> dict[str, Any]:
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--metadata", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Base datasette-metadata.yml to fill in (default: the one shipped).")
+              help="Base datasette-metadata.yml to fill in (default: generated from the "
+                   "features and plugins, as 'partnership metadata' prints it).")
 @click.option("--no-refresh", is_flag=True, help="Do not recompute the metrics first.")
 @robots_option
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
@@ -57,7 +58,8 @@ def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots:
               help="Where to write the public database (default: beside --db, "
                    "NAME.public.db).")
 @click.option("--metadata", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Base datasette-metadata.yml to fill in (default: the one shipped).")
+              help="Base datasette-metadata.yml to fill in (default: generated from the "
+                   "features and plugins, as 'partnership metadata' prints it).")
 @robots_option
 @pass_context
 def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str | None,
@@ -82,6 +84,35 @@ def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str |
     do_serve(public_db, host=host, port=port, metadata_path=result.metadata_path)
 
 
+@click.command()
+@click.option("--check", "check_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Exit 1 if FILE differs from what would be written (for CI).")
+@pass_context
+def metadata(ctx: Any, check_file: str | None) -> None:
+    """Print the Datasette metadata of the public site, generated from the features.
+
+    Every description of a public table, column and query lives in the code of the
+    feature (or plugin) that publishes it; this writes them as the commented
+    datasette-metadata.yml that plain Datasette reads:
+    partnership metadata > datasette-metadata.yml
+    """
+    from partnership.reporting.metadata import base_metadata, render
+
+    text = render(base_metadata(ctx.registry()))
+    if check_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        current = Path(check_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {check_file}: {exc.strerror}") from None
+    if current != text:
+        raise click.ClickException(
+            f"{check_file} is not what the code generates; run "
+            f"'partnership metadata > {check_file}'")
+    done(f"{check_file} matches the code")
+
+
 def register(cli: click.Group) -> None:
-    cli.add_command(publish)
-    cli.add_command(serve)
+    for command in (publish, serve, metadata):
+        cli.add_command(command)

@@ -26,12 +26,15 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..errors import NoDatabase, ValidationError
 from ..publicdata import PublicData, PublishError
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 #: the table holding the partnership's title, description, licence and source
 SITE_TABLE = "site"
@@ -270,7 +273,8 @@ def publish(p: Any, target: str | os.PathLike[str], *, metadata: str | os.PathLi
             conn.close()
         if metadata_out is not False:
             out = Path(metadata_out) if metadata_out else default_metadata_path(target)
-            write_metadata(tmp, out, info, database=target.stem, base=metadata, robots=robots)
+            write_metadata(tmp, out, info, database=target.stem, base=metadata, robots=robots,
+                           registry=p.registry)
             result.metadata_path = str(out)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
@@ -376,10 +380,18 @@ def _index_series(conn: sqlite3.Connection) -> None:
 # -- metadata -----------------------------------------------------------------------------
 
 
-def load_metadata(base: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def load_metadata(base: str | os.PathLike[str] | None = None,
+                  registry: Registry | None = None) -> dict[str, Any]:
+    """The base metadata: the file ``base``, or else the one generated from the
+    descriptions of the features and plugins in ``registry``."""
     import yaml
 
-    path = Path(base) if base else METADATA_FILE
+    if not base:
+        from ..plugins import default_registry
+        from .metadata import base_metadata
+
+        return base_metadata(registry or default_registry())
+    path = Path(base)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -393,14 +405,14 @@ def load_metadata(base: str | os.PathLike[str] | None = None) -> dict[str, Any]:
 
 def build_metadata(db_path: str | os.PathLike[str], info: dict[str, Any], *, database: str,
                    base: str | os.PathLike[str] | None = None,
-                   robots: str | None = None) -> dict[str, Any]:
+                   robots: str | None = None, registry: Registry | None = None) -> dict[str, Any]:
     """The metadata for one published file: the base file, filled in and checked.
 
     Descriptive keys get the partnership's own title, description and licence; the
     database block is renamed to ``database``; canned queries whose SQL does not run on
     this database, and table descriptions of absent tables, are left out.
     """
-    meta = load_metadata(base)
+    meta = load_metadata(base, registry)
     meta["title"] = info["title"]
     if info.get("description"):
         meta["description"] = info["description"]
@@ -446,10 +458,12 @@ def _params(sql: str) -> list[str]:
 
 def write_metadata(db_path: str | os.PathLike[str], out: str | os.PathLike[str],
                    info: dict[str, Any], *, database: str,
-                   base: str | os.PathLike[str] | None = None, robots: str | None = None) -> Path:
+                   base: str | os.PathLike[str] | None = None, robots: str | None = None,
+                   registry: Registry | None = None) -> Path:
     import yaml
 
-    meta = build_metadata(db_path, info, database=database, base=base, robots=robots)
+    meta = build_metadata(db_path, info, database=database, base=base, robots=robots,
+                          registry=registry)
     out = Path(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
