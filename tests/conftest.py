@@ -113,3 +113,15 @@ def unchanged():
         assert file_digest(path) == before, f"{path} changed"
 
     return check
+
+
+@pytest.fixture
+def published(demo_path, tmp_path):
+    """The demo, published to public.db (with public.metadata.yml beside it)."""
+    target = tmp_path / "site" / "public.db"
+    target.parent.mkdir()
+    with partnership.open(demo_path) as p:
+        from partnership.reporting.publish import publish
+
+        result = publish(p, target)
+    return target, result

@@ -106,6 +106,11 @@ class RisksFeature:
                        description="Every risk to an outcome has an owner."))
 
     @hookimpl
+    def register_demo(self, register):  # type: ignore[no-untyped-def]
+        register(lambda p: p.collection(Risk).add(slug="demo-risk", title="Funding ends",
+                                                  outcome="fewer-repeat-asb"), order=100)
+
+    @hookimpl
     def register_public_data(self, register):  # type: ignore[no-untyped-def]
         register(PublicData.of_model(Risk, description="Risks to the shared outcomes.", columns={
             "slug": "Short identifier of the risk.", "title": "What could go wrong.",
@@ -185,6 +190,13 @@ def test_an_outside_feature_plugs_into_every_part(feature_cli, demo_path, tmp_pa
     assert "risks_per_outcome" in home.replace(" ", "_") or "risks per outcome" in home
     assert "Risks to the shared outcomes." in table and "No venue for the hub" in table
     assert "ring Jo" not in table and "The biggest risks" in query
+
+
+def test_an_outside_feature_adds_to_the_demo(feature_cli, tmp_path):
+    r = run(feature_cli, "demo", tmp_path / "demo.db")
+    assert r.exit_code == 0, r.output
+    with partnership.open(tmp_path / "demo.db", plugins=(RisksFeature(),)) as p:
+        assert [r.slug for r in p.collection(Risk).list()] == ["demo-risk"]
 
 
 def test_the_outside_feature_is_unknown_without_its_plugin(demo_path, tmp_path, feature_cli):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from plugin_files import plugin_dir
 
 import partnership
-from plugin_files import plugin_dir
 from partnership import PublicData
 from partnership.reporting.publish import PublishError, make_datasette, publish
 
@@ -24,16 +24,6 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 def get(ds, path):
     return asyncio.run(ds.client.get(path))
-
-
-@pytest.fixture
-def published(demo_path, tmp_path):
-    """The demo, published to public.db (with public.metadata.yml beside it)."""
-    target = tmp_path / "site" / "public.db"
-    target.parent.mkdir()
-    with partnership.open(demo_path) as p:
-        result = publish(p, target)
-    return target, result
 
 
 @pytest.fixture
@@ -410,7 +400,7 @@ def test_a_plugin_cannot_publish_private_data(demo_path, tmp_path):
 
 
 def test_registered_views_are_published_and_a_broken_one_is_named(small, tmp_path):
-    from partnership import PublicData, hookimpl
+    from partnership import hookimpl
 
     class Views:
         @hookimpl

@@ -14,15 +14,19 @@ from pathlib import Path
 from partnership.api import Partnership
 
 
-def build(path: str | os.PathLike[str], *, replace: bool = False) -> Partnership:
-    """Write the demo partnership to ``path``; returns it closed. All or nothing."""
+def build(path: str | os.PathLike[str], *, replace: bool = False,
+          plugins_dir: str | os.PathLike[str] | None = None,
+          plugins: tuple[object, ...] = ()) -> Partnership:
+    """Write the demo partnership to ``path``; returns it closed. All or nothing.
+
+    Every feature's demo step runs, and those of the plugins given."""
     target = Path(path)
     tmp = target.with_name(target.name + ".building")
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     from partnership.outcomes.demo import INFO
 
-    p = Partnership.create(tmp, actor="demo", **INFO)
+    p = Partnership.create(tmp, actor="demo", plugins_dir=plugins_dir, plugins=plugins, **INFO)
     try:
         with p.store.transaction():
             for populate in p.registry.demo_steps:

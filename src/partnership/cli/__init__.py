@@ -96,12 +96,19 @@ def make_cli(plugins: tuple[object, ...] = ()) -> click.Group:
     return cli
 
 
-cli = make_cli()
+def __getattr__(name: str) -> Any:
+    """``partnership.cli.cli``, the command with every installed feature, built on first use
+    (so importing a feature's commands never builds the whole command first)."""
+    if name == "cli":
+        built = make_cli()
+        globals()["cli"] = built
+        return built
+    raise AttributeError(f"module 'partnership.cli' has no attribute '{name}'")
 
 
 def main() -> None:
     try:
-        cli.main(prog_name="partnership")
+        make_cli().main(prog_name="partnership")
     except KeyboardInterrupt:
         click.echo("interrupted; nothing was written", err=True)
         sys.exit(130)

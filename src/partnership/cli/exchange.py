@@ -108,13 +108,14 @@ def export(ctx: Any, fmt: str, section: str | None, output: str | None, no_priva
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False), default="demo.db")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
-def demo(path: str, force: bool) -> None:
+@pass_context
+def demo(ctx: Any, path: str, force: bool) -> None:
     """Build a realistic fictional partnership in PATH (default demo.db) to explore."""
     from partnership.demo import build
 
     if Path(path).exists() and not force:
         raise click.ClickException(f"{path} already exists; choose another path or add --force")
-    build(path, replace=force)
+    build(path, replace=force, plugins_dir=ctx.plugins_dir, plugins=ctx.plugins)
     done(f"built the demo partnership in {path}; try: partnership --db {path} check")
 
 
