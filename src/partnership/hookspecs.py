@@ -3,6 +3,12 @@
 Every hook is a ``register_*(register)`` callback: the host passes a function and the
 plugin calls it with the objects it adds. Built-in checks and metrics are registered
 through these same hooks (see ``partnership.builtin``).
+
+A plugin is trusted Python code running with the user's rights; what is guarded is what
+goes through these hooks: checks and metrics read through a read-only, time-limited
+connection of their own (:mod:`partnership.readonly`), and public data is checked
+against the private fields (:class:`partnership.public.PrivateDataGuard`). See
+docs/plugins.md, section 8, and docs/security.md.
 """
 
 from __future__ import annotations
@@ -31,4 +37,6 @@ def register_public_data(register: Callable[..., None]) -> None:
     """Add a table or view to the public database at publish time: call
     ``register(PublicData(name=..., sql="SELECT ... FROM <public tables>", kind="view"))``
     (or ``kind="table"``, or ``rows=[{...}, ...]``) with
-    :class:`partnership.publish.PublicData`. The SQL runs on the public database only."""
+    :class:`partnership.publish.PublicData`. The SQL runs on the public database only,
+    and every table or view (``sql`` or ``rows``) is refused if a column is named like a
+    private field or a cell holds a private value of the record (a person's email...)."""

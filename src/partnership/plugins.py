@@ -33,6 +33,15 @@ BUILTIN_MODULES = [
 ENTRY_POINT_GROUP = "partnership"
 
 
+def is_builtin(name: str) -> bool:
+    """Whether the plugin registered as ``name`` is partnership's own code.
+
+    By exact name: a plugin file or entry point called ``partnership.something`` is not a
+    built-in (it is sandboxed like any other plugin), and one called like a built-in
+    cannot be registered at all (the name is taken)."""
+    return name in BUILTIN_MODULES
+
+
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     if getattr(sys, "_called_from_test", False) and "PARTNERSHIP_LOAD_PLUGINS" not in os.environ:
         return
@@ -122,7 +131,7 @@ def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None) -> plu
 
 def plugin_source(pm: pluggy.PluginManager, name: str) -> str:
     """Where a registered plugin came from: 'built-in', a package name, or a file."""
-    if name.startswith("partnership."):
+    if is_builtin(name):
         return "built-in"
     if name in _DIST:
         return f"package {_DIST[name]}"
@@ -148,6 +157,6 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, object]]:
             adds.setdefault(item.plugin, {}).setdefault(kind, []).append(
                 {"name": item.name, "description": item.description})
     rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not np[0].startswith("partnership."), np[0])):
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not is_builtin(np[0]), np[0])):
         rows.append({"name": name, "source": plugin_source(pm, name), "adds": adds.get(name, {})})
     return rows
