@@ -453,7 +453,7 @@ def site_load(workdir: Path, requests: int = 300, concurrency: int = 8,
         while True:
             if server.poll() is not None:
                 raise RuntimeError(f"the server stopped: {server.stderr.read()[-500:]}")
-            if get("/-/versions.json")[1] == 200:
+            if get("/robots.txt")[1] == 200:
                 break
             if time.time() > deadline:
                 raise RuntimeError("the server did not answer within 90 s")

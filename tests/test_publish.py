@@ -16,6 +16,8 @@ import yaml
 from plugin_files import plugin_dir
 
 import partnership
+from plugin_files import plugin_dir
+
 from partnership import PublicData
 from partnership.reporting.publish import PublishError, make_datasette, publish
 
@@ -509,3 +511,68 @@ def test_only_serve_pays_for_importing_datasette(demo_path, tmp_path, command):
     args = ["--db", str(demo_path)] + [a.replace("{tmp}", str(tmp_path)) for a in command]
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     assert out.stderr.strip().splitlines()[-1] == "no datasette", out.stderr[-500:]
+
+
+# -- keys and indexes of the public copy --------------------------------------------------------
+
+
+def _key(conn, table):
+    """A table's primary key columns, in key order."""
+    info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+    return [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+
+
+def test_every_published_table_keeps_its_primary_key(demo_path, published):
+    target, _ = published
+    work = sqlite3.connect(demo_path)
+    pub = sqlite3.connect(target)
+    public_cols = {}
+    for (name,) in pub.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        public_cols[name] = {r[1] for r in pub.execute(f'PRAGMA table_info("{name}")')}
+    checked = []
+    for (name,) in work.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        key = _key(work, name)
+        if name not in public_cols or not key or not set(key) <= public_cols[name]:
+            continue
+        assert _key(pub, name) == key, name
+        checked.append(name)
+    # metric_values is keyed (indicator, metric, period) though its columns start with metric
+    assert _key(pub, "metric_values") == ["indicator", "metric", "period"]
+    assert {"metric_values", "observations", "partners", "outcomes"} <= set(checked)
+    work.close()
+    pub.close()
+
+
+def test_observations_have_one_index_and_pages_read_them_by_it(published):
+    target, _ = published
+    conn = sqlite3.connect(target)
+    # the key (indicator, date) is the only index: no second copy of the same columns
+    indexes = conn.execute("PRAGMA index_list(observations)").fetchall()
+    assert len(indexes) == 1, indexes
+    cols = [r[2] for r in conn.execute(f'PRAGMA index_info("{indexes[0][1]}")')]
+    assert cols == ["indicator", "date"]
+    # the charts' series and a metric's latest figure are searches, not scans
+    for sql in ("SELECT date, value FROM indicator_series WHERE indicator = 'x' ORDER BY date",
+                ("SELECT value FROM metric_values WHERE indicator = 'x' AND metric = 'status' "
+                 "ORDER BY period DESC LIMIT 1")):
+        plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN" not in plan and "SEARCH" in plan, (sql, plan)
+    conn.close()
+
+
+def test_is_it_working_reads_one_indicator_at_a_time(published):
+    """Materialising is_it_working searches metric_values and observations by key for
+    each indicator (it used to scan metric_values once per indicator: quadratic)."""
+    from partnership.plugins import default_registry
+
+    sql = next(d.sql for d in default_registry().public if d.name == "is_it_working")
+    target, _ = published
+    conn = sqlite3.connect(target)
+    plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    conn.close()
+    scans = [step for step in plan if step.startswith("SCAN")]
+    # only the outer loop over outcomes (or indicators) is a scan
+    assert len(scans) == 1 and ("outcomes" in scans[0] or "indicators" in scans[0]
+                                or scans[0] in ("SCAN o", "SCAN i")), plan
+    assert any("mv" in step and "SEARCH" in step for step in plan), plan
+    assert any("ob" in step and "SEARCH" in step for step in plan), plan

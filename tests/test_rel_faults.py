@@ -109,8 +109,8 @@ def test_there_is_a_fixture_for_the_first_and_the_current_schema():
     assert "schema-v1.db" in names
     current = len(schema.known_migrations())
     assert f"schema-v{current}.db" in names, (
-        f"add a fixture at the new schema version: python tests/fixtures/make_fixture.py "
-        f"(then keep every older one)")
+        "add a fixture at the new schema version: python tests/fixtures/make_fixture.py "
+        "(then keep every older one)")
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda f: f.name)

@@ -243,3 +243,132 @@ def test_csv_files_survive_hostile_content(base, tmp_path, content, mode):
     assert_well_behaved(result, path, before)
     if result.exit_code == 0:
         still_readable(path)
+
+
+# -- files a command writes ---------------------------------------------------------------------
+#
+# Every option naming a file to write, given hostile paths: the database by any name (its
+# WAL/SHM/journal, a link, a hard link, another spelling), links (to the database, dangling,
+# to a precious file elsewhere), planted temporary files that are links, folders, missing
+# folders, hostile file names. One-line error or success, never a traceback; the database
+# as it was (byte for byte on error; the same rows on success); nothing written through a link.
+
+OUTPUT_COMMANDS = {
+    "export": lambda out, src: ["export", "-o", out],
+    "export-csv": lambda out, src: ["export", "--format", "csv", "--section", "people", "-o", out],
+    "reject-file": lambda out, src: ["observe", "--csv", src, "--skip-bad", "--reject-file", out],
+    "backup": lambda out, src: ["backup", out],
+    "publish": lambda out, src: ["publish", out, "--no-refresh"],
+    "contacts": lambda out, src: ["pairs", "contacts", "2026-03", "--csv", out],
+    "demo": lambda out, src: ["demo", out],
+}
+#: targets that are the working database (or the file read) by another name: always refused
+PROTECTED_KINDS = ["database", "wal", "shm", "journal", "dotted", "link-to-database", "link-to-wal",
+                   "hard-link", "input"]
+TARGET_KINDS = PROTECTED_KINDS + ["dangling-link", "link-to-victim", "planted-partial",
+                                  "planted-temp", "folder", "missing-folder", "under-a-file",
+                                  "unrelated-file", "fresh"]
+file_names = st.one_of(
+    st.sampled_from([f for f in FRAGMENTS if f and "/" not in f and "\x00" not in f]),
+    st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+            min_size=1, max_size=40),
+    st.just("n" * 300))
+
+
+def logical_dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    return gone.pid
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(command=st.sampled_from(sorted(OUTPUT_COMMANDS)), kind=st.sampled_from(TARGET_KINDS),
+       force=st.booleans(), name=file_names)
+def test_every_output_file_survives_hostile_paths(base, tmp_path, dead_pid, command, kind, force,
+                                                  name):
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    db = folder / "h.db"
+    db.write_bytes(base.read_bytes())
+    source = folder / "obs.csv"
+    source.write_text("indicator,date,value\nrepeat-victims,2025-07-02,3\nnope,2025-07-01,1\n")
+    elsewhere = folder / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "precious.txt"
+    victim.write_text("the only copy\n")
+    (folder / "sub").mkdir()
+    (folder / "afile").write_text("a file")
+    out = folder / "out.file"
+    links: dict[Path, Path] = {}
+
+    def link(at: Path, to: Path) -> Path:
+        at.symlink_to(to)
+        links[at] = to
+        return at
+
+    if kind == "hard-link":
+        os.link(db, folder / "hard.db")
+    if kind in ("planted-partial", "planted-temp"):
+        link(Path(str(out) + ".partial"), victim)
+        link(folder / f".out.file.partnership-tmp-{dead_pid}-0abc", victim)
+        link(folder / f".out.file.partnership-tmp-{os.getpid()}-0abc", victim)
+    if kind == "unrelated-file":
+        out.write_text("my own notes\n")
+    target = {
+        "database": db, "wal": Path(f"{db}-wal"), "shm": Path(f"{db}-shm"),
+        "journal": Path(f"{db}-journal"), "dotted": folder / "." / "sub" / ".." / "h.db",
+        "link-to-database": folder / "l.db", "link-to-wal": folder / "lw.db",
+        "hard-link": folder / "hard.db", "input": source,
+        "dangling-link": folder / "dangling", "link-to-victim": folder / "lv",
+        "planted-partial": out, "planted-temp": out, "folder": folder / "sub",
+        "missing-folder": folder / "nope" / "out.file", "under-a-file": folder / "afile" / "x",
+        "unrelated-file": out, "fresh": folder / name,
+    }[kind]
+    if kind == "link-to-database":
+        link(target, db)
+    elif kind == "link-to-wal":
+        link(target, Path(f"{db}-wal"))
+    elif kind == "dangling-link":
+        link(target, folder / "nowhere")
+    elif kind == "link-to-victim":
+        link(target, victim)
+    before, rows = digest(db), logical_dump(db)
+    args = OUTPUT_COMMANDS[command](str(target), str(source)) + (["--force"] if force else [])
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    assert_well_behaved(result, db, before)
+    protected = kind in PROTECTED_KINDS and (kind != "input" or command == "reject-file")
+    if protected:
+        assert result.exit_code != 0, f"{command} wrote over {kind}: {result.output}"
+        assert digest(db) == before
+    if command != "reject-file":  # the one that also imports
+        assert logical_dump(db) == rows
+    # nothing written through a link: the precious file as it was, links still links
+    assert victim.read_text() == "the only copy\n"
+    assert not (folder / "nowhere").exists()
+    for at, to in links.items():
+        if at == target and force and result.exit_code == 0:
+            continue  # --force replaced the link itself
+        if at.name.startswith(f".out.file.partnership-tmp-{dead_pid}-") and not at.is_symlink():
+            continue  # an abandoned temporary file, removed (never followed)
+        assert at.is_symlink() and os.readlink(at) == str(to), at
+    if not force or command == "reject-file":  # the file read is never written; others only
+        assert source.read_bytes().endswith(b"nope,2025-07-01,1\n")  # replaced with --force
+    if kind == "unrelated-file" and not force:
+        assert out.read_text() == "my own notes\n"
+    # no temporary file of this process left behind
+    assert not [f for f in folder.iterdir()
+                if f"partnership-tmp-{os.getpid()}-" in f.name and f.name != f".out.file.partnership-tmp-{os.getpid()}-0abc"]

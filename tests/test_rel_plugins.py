@@ -206,6 +206,14 @@ BAD_PUBLIC = dict(
         def register_public_data(register):
             register(PublicData(name='leak', sql='select email, phone from people'))
     """,
+    private_rows="""
+        from partnership.hookspecs import hookimpl
+        from partnership import PublicData
+
+        @hookimpl
+        def register_public_data(register):
+            register(PublicData(name='contacts', rows=[{'name': 'Jo', 'email': 'jo@example.org'}]))
+    """,
 )
 
 
@@ -257,3 +265,193 @@ def test_a_plugin_view_that_never_ends_does_not_hang_the_site(demo_path, tmp_pat
     r = asyncio.run(fetch())
     assert r.status_code == 400 and "too long" in r.text, (r.status_code, r.text[:300])
     assert time.monotonic() - t0 < 20
+
+
+# -- the sandbox on every path: its own read-only connection and the time limit ----------------------
+#
+# Through the library, plugin code used to run on the main connection whenever the data was
+# in memory or inside an open transaction: it could remove the authorizer and write, and a
+# Python loop was never stopped. Now it always gets a connection of its own (a snapshot of
+# what the caller sees, when a second connection to the file could not see it).
+
+ESCAPES = """
+    import time
+
+    from partnership import Check, Finding, Metric, hookimpl
+
+
+    def _break_out(view):
+        conn = view._conn
+        conn.set_authorizer(None)
+        conn.execute("PRAGMA query_only = OFF")
+        conn.execute("UPDATE partners SET name = 'pwned'")
+        conn.execute("DELETE FROM changes")
+        conn.commit()
+
+
+    def escape_check(view):
+        n = view.scalar("SELECT count(*) FROM partners")
+        try:
+            _break_out(view)
+        except Exception:
+            pass
+        yield Finding(rule="seen", subject="partners", message=f"{n} partners", severity="info")
+
+
+    def escape_metric(view):
+        n = view.scalar("SELECT count(*) FROM partners")
+        try:
+            _break_out(view)
+        except Exception:
+            pass
+        return n
+
+
+    def sleepy(view):
+        time.sleep(3)
+        return 1
+
+
+    @hookimpl
+    def register_checks(register):
+        register(Check(name="escape", description="Removes the authorizer and writes.", run=escape_check))
+        register(Check(name="sleepy-check", description="Sleeps.", run=lambda view: sleepy(view) and []))
+
+
+    @hookimpl
+    def register_metrics(register):
+        register(Metric(name="escape", description="Removes the authorizer and writes.",
+                        compute=escape_metric, scope="partnership"))
+        register(Metric(name="sleepy", description="Sleeps.", compute=sleepy, scope="partnership"))
+"""
+
+
+@pytest.fixture
+def escapes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTNERSHIP_CHECK_TIME_LIMIT", "0.5")
+    monkeypatch.setenv("PARTNERSHIP_METRIC_TIME_LIMIT", "0.5")
+    return plugin_dir(tmp_path, escapes=ESCAPES)
+
+
+def _assert_sandboxed(p, partners_seen: int) -> None:
+    t0 = time.monotonic()
+    findings = p.check()
+    elapsed = time.monotonic() - t0
+    by_check = {}
+    for f in findings:
+        if f.plugin == "escapes":
+            by_check.setdefault(f.check, []).append(f)
+    # the check saw what the caller sees (even uncommitted rows), and its writes went nowhere
+    assert by_check["escape"][0].message == f"{partners_seen} partners"
+    assert "took longer than 0.5 s" in by_check["sleepy-check"][0].message
+    assert elapsed < 2.5, elapsed
+    t0 = time.monotonic()
+    result = p.measure.refresh()
+    elapsed = time.monotonic() - t0
+    runs = {r.metric: r for r in result.runs}
+    assert runs["escape"].ok and runs["escape"].values == [("", p.today().isoformat(), partners_seen)]
+    assert not runs["sleepy"].ok and "took longer than 0.5 s" in runs["sleepy"].error
+    assert elapsed < 2.5, elapsed
+    names = [r["name"] for r in p.store.query("SELECT name FROM partners")]
+    assert len(names) == partners_seen and "pwned" not in names
+    assert p.store.query("SELECT count(*) AS n FROM changes")[0]["n"] > 0
+
+
+def test_plugins_are_sandboxed_inside_an_open_transaction(tmp_path, escapes):
+    path = tmp_path / "p.db"
+    partnership.create(path, name="T", governance="alliance").close()
+    with partnership.open(path, plugins_dir=escapes) as p:
+        p.partners.add(slug="police", name="Police", kind="police")
+        with p.store.transaction():
+            p.partners.add(slug="council", name="Council", kind="council")  # not committed yet
+            _assert_sandboxed(p, 2)
+        assert [r["name"] for r in p.store.query("SELECT name FROM partners ORDER BY 1")] == [
+            "Council", "Police"]
+    conn = sqlite3.connect(path)
+    assert "pwned" not in {r[0] for r in conn.execute("SELECT name FROM partners")}
+    conn.close()
+
+
+def test_plugins_are_sandboxed_on_an_in_memory_partnership(escapes):
+    with partnership.create(":memory:", name="T", governance="alliance", plugins_dir=escapes) as p:
+        p.partners.add(slug="police", name="Police", kind="police")
+        _assert_sandboxed(p, 1)
+
+
+def test_plugins_are_sandboxed_on_a_file_outside_a_transaction(tmp_path, escapes):
+    path = tmp_path / "p.db"
+    with partnership.create(path, name="T", governance="alliance", plugins_dir=escapes) as p:
+        p.partners.add(slug="police", name="Police", kind="police")
+        _assert_sandboxed(p, 1)
+
+
+def test_a_plugin_named_like_a_built_in_is_still_sandboxed(tmp_path, escapes):
+    """Only partnership's own modules are built-ins; a plugin file called partnership.x.py is not."""
+    (escapes / "escapes.py").rename(escapes / "partnership.builtin.extra.py")
+    with partnership.create(":memory:", name="T", governance="alliance", plugins_dir=escapes) as p:
+        p.partners.add(slug="police", name="Police", kind="police")
+        t0 = time.monotonic()
+        failed = [f for f in p.check() if f.rule == "check-failed"]
+        assert time.monotonic() - t0 < 2.5
+        assert [f.plugin for f in failed] == ["partnership.builtin.extra"]
+        names = [r["name"] for r in p.store.query("SELECT name FROM partners")]
+        assert names == ["Police"]
+
+
+# -- plugin data is checked against the private fields, by column and by value ------------------------
+
+LEAKS = {
+    # rows computed in Python: a private value in a cell, whatever the column is called
+    "rows-value": "PublicData(name='contacts', rows=[{'who': 'Jo', 'contact': 'jo@example.org'}])",
+    "rows-value-in-text": "PublicData(name='notes', rows=[{'note': 'ring Jo on 01524 000000 after six'}])",
+    "rows-value-case": "PublicData(name='contacts', rows=[{'contact': 'JO@EXAMPLE.ORG'}])",
+    # a column named like a private field, whatever it holds
+    "rows-column": "PublicData(name='contacts', rows=[{'name': 'Jo', 'Phone': 'ask at reception'}])",
+    # SQL cannot read private columns, but it can carry a private value as a literal
+    "sql-table-literal": "PublicData(name='contacts', kind='table', sql=\"select 'jo@example.org' as c\")",
+    "sql-view-literal": "PublicData(name='contacts', sql=\"select slug, 'jo@example.org' as c from people\")",
+    "sql-view-column": "PublicData(name='contacts', sql='select slug, name as email from people')",
+}
+
+
+@pytest.mark.parametrize("leak", sorted(LEAKS))
+def test_plugin_public_data_holding_private_fields_is_refused(leak, small, tmp_path):
+    directory = plugin_dir(tmp_path, leaky=f"""
+        from partnership.hookspecs import hookimpl
+        from partnership import PublicData
+
+        @hookimpl
+        def register_public_data(register):
+            register({LEAKS[leak]})
+    """)
+    public = tmp_path / "public.db"
+    from partnership.reporting.publish import PublishError
+
+    with partnership.open(small.store.path, plugins_dir=directory) as p, \
+            pytest.raises(PublishError) as caught:
+        publish(p, public, metadata_out=False, refresh=False)
+    message = str(caught.value)
+    assert message.startswith("plugin 'leaky'") and "\n" not in message, message
+    assert "private" in message
+    # the error names the field, never the private value itself
+    assert "jo@example.org" not in message.lower() and "01524 000000" not in message
+    assert not public.exists()
+    assert [f.name for f in tmp_path.iterdir() if f.suffix == ".publishing"] == []
+
+
+def test_plugin_public_data_without_private_values_is_published(small, tmp_path):
+    directory = plugin_dir(tmp_path, fine="""
+        from partnership.hookspecs import hookimpl
+        from partnership import PublicData
+
+        @hookimpl
+        def register_public_data(register):
+            register(PublicData(name='roles', rows=[{'person': 'jo-bloggs', 'role': 'Inspector'}]))
+            register(PublicData(name='people_named', sql='select slug, name from people'))
+            register(PublicData(name='people_count', kind='table', sql='select count(*) as n from people'))
+    """)
+    public = tmp_path / "public.db"
+    with partnership.open(small.store.path, plugins_dir=directory) as p:
+        result = publish(p, public, metadata_out=False, refresh=False)
+    assert result.tables["roles"] == 1 and result.tables["people_count"] == 1
+    assert "people_named" in result.views

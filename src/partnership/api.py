@@ -58,6 +58,7 @@ class Partnership:
         self.store = store
         self.registry = registry or default_registry()
         self._clock = clock or today
+        store.hidden_entities = self.registry.hidden_labels
 
     @staticmethod
     def _registry(plugins_dir: str | os.PathLike[str] | None,
@@ -194,21 +195,21 @@ class Partnership:
 
     @cached_property
     def pairs(self) -> Pairs:
-        """Unmentoring: opt in, draw pairs, record who met (see partnership.pairs)."""
+        """Unmentoring: opt in, draw pairs, record who met (see partnership.health.pairs)."""
         from .health.pairs import Pairs
 
         return Pairs(self)
 
     @cached_property
     def assess(self) -> Assessments:
-        """Self-assessment: now, want, evidence and scores per area (see partnership.assess)."""
+        """Self-assessment: now, want, evidence and scores per area (see partnership.health.assess)."""
         from .health.assess import Assessments
 
         return Assessments(self)
 
     @cached_property
     def governance(self) -> GovernanceQuestions:
-        """The governance model's key questions and answers (see partnership.governance)."""
+        """The governance model's key questions and answers (see partnership.health.governance)."""
         from .health.governance import GovernanceQuestions
 
         return GovernanceQuestions(self)
@@ -216,7 +217,7 @@ class Partnership:
     @cached_property
     def measure(self) -> Measure:
         """Step 4: indicators, activities, observations, story notes and metrics
-        (see partnership.measure)."""
+        (see partnership.measurement)."""
         from .measurement.service import Measure
 
         return Measure(self)

@@ -16,13 +16,7 @@ import attrs
 from attrs import define, field
 
 from .errors import PluginError
-from .readonly import (
-    ReadOnlyView,
-    TimedOut,
-    read_only,
-    run_with_time_limit,
-    separate_connection,
-)
+from .readonly import PluginConnections, ReadOnlyView, TimedOut, read_only, run_with_time_limit
 
 __all__ = ["Severity", "Finding", "Check", "collect_checks", "run_checks"]
 
@@ -138,21 +132,24 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView, *,
                path: Any = None) -> list[Finding]:
     """Run each check read-only; a failing check becomes a finding, never an exception.
 
-    Built-in checks run on ``conn``. With the database file's ``path``, a plugin's check
-    runs in a worker thread over a read-only connection of its own, so one that runs
-    longer than :func:`check_time_limit` seconds (an endless query or an endless loop) is
-    abandoned and reported like a failing one, and ``check`` still finishes. Without it,
-    a plugin's runaway SQL is interrupted, but a Python loop cannot be.
+    Built-in checks run on ``conn``. A plugin's check always runs in a worker thread over
+    a read-only connection of its own (:class:`~partnership.readonly.PluginConnections`:
+    the file at ``path`` opened read-only, or a private copy of what ``conn`` sees when
+    ``path`` is None or ``":memory:"`` or a transaction is open), so it cannot write
+    whatever it does to that connection, and one that runs longer than
+    :func:`check_time_limit` seconds (an endless query or an endless loop) is abandoned
+    and reported like a failing one, and ``check`` still finishes.
     """
     import time
 
+    from .plugins import is_builtin
+
     findings: list[Finding] = []
     limit = check_time_limit()
+    connections = PluginConnections(path, conn)
     for check in checks:
         deadline = time.monotonic() + limit
-        own = None
-        if path is not None and not check.plugin.startswith("partnership."):
-            own = separate_connection(path, conn)
+        own = None if is_builtin(check.plugin) else connections.open()
         try:
             if own is None:
                 conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)

@@ -33,13 +33,13 @@ def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
             if member.value == cleaned:
                 return member
     allowed = ", ".join(m.value for m in cls)
-    raise v.FieldProblem(f"must be one of {allowed} (got '{value}')")
+    raise v.FieldProblem(f"must be one of {allowed} (got {v.shown(value)})")
 
 
 def _str(value: Any, _type: Any) -> str:
     if isinstance(value, str):
         return value
-    raise v.FieldProblem(f"must be text (got {value!r}); put quotes around it")
+    raise v.FieldProblem(f"must be text (got {v.shown(value)}); put quotes around it")
 
 
 def _float(value: Any, _type: Any) -> float:
@@ -47,15 +47,7 @@ def _float(value: Any, _type: Any) -> float:
 
 
 def _int(value: Any, _type: Any) -> int:
-    if isinstance(value, bool):
-        raise v.FieldProblem(f"must be a whole number (got {value!r})")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise v.FieldProblem(f"must be a whole number (got {value!r})")
+    return v.whole_number(value, None)
 
 
 _TRUE = {"true", "yes", "y", "1", "additional", "on"}
@@ -73,7 +65,7 @@ def _bool(value: Any, _type: Any) -> bool:
             return True
         if cleaned in _FALSE:
             return False
-    raise v.FieldProblem(f"must be yes or no (got {value!r})")
+    raise v.FieldProblem(f"must be yes or no (got {v.shown(value)})")
 
 
 def _date(value: Any, _type: Any) -> dt.date:
@@ -87,6 +79,7 @@ converter.register_structure_hook(Choice, _enum)
 converter.register_structure_hook(float, _float)
 converter.register_structure_hook(int, _int)
 converter.register_structure_hook(bool, _bool)
+# dates: exactly YYYY-MM-DD, between validators.FIRST_DATE and LAST_DATE
 converter.register_structure_hook(dt.date, _date)
 converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
 
@@ -102,8 +95,14 @@ def _format(exc: BaseException, _type: Any) -> str:
         missing = str(exc).split(":", 1)[-1].strip().replace("'", "")
         return f"is missing required field(s) {missing}"
     if isinstance(exc, (TypeError, ValueError)):
-        return f"is not valid ({exc})"
-    return f"could not be read ({type(exc).__name__}: {exc})"
+        return f"is not valid ({_short(exc)})"
+    return f"could not be read ({type(exc).__name__}: {_short(exc)})"
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's text cut to one short line (it may quote a huge value)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 2 * v.SHOWN else text[: 2 * v.SHOWN - 1] + "…"
 
 
 def problems(exc: BaseException) -> list[str]:
@@ -127,7 +126,8 @@ def structure(cls: type[T], data: Any, what: str | None = None) -> T:
     try:
         return converter.structure(data, cls)
     except (cattrs.BaseValidationError, v.FieldProblem, TypeError, ValueError) as exc:
-        found = problems(exc) if isinstance(exc, cattrs.BaseValidationError) else [str(exc)]
+        found = (problems(exc) if isinstance(exc, cattrs.BaseValidationError)
+                 else [str(exc) if isinstance(exc, v.FieldProblem) else _short(exc)])
         raise ValidationError(f"{label}: " + "; ".join(found), found) from None
 
 

@@ -17,6 +17,12 @@ class PartnershipError(Exception):
     exit_code = 1
 
 
+def _quoted(key: object, limit: int = 60) -> str:
+    """A key as a message quotes it: at most ``limit`` characters, then an ellipsis."""
+    text = str(key) if isinstance(key, (str, int)) else repr(key)[: limit + 1]
+    return f"'{text[:limit - 1]}…'" if len(text) > limit else f"'{text}'"
+
+
 class ValidationError(PartnershipError):
     """Input that does not fit the model: a wrong kind, a malformed date, a bad slug."""
 
@@ -32,8 +38,8 @@ class NotFound(PartnershipError):
         self.what = what
         self.key = key
         known = list(known)
-        message = f"no {what} '{key}' in this partnership"
-        close = difflib.get_close_matches(str(key), known, n=1) if known else []
+        message = f"no {what} {_quoted(key)} in this partnership"
+        close = difflib.get_close_matches(str(key)[:200], known, n=1) if known else []
         if close:
             message += f"; did you mean '{close[0]}'?"
         elif hint:
@@ -52,7 +58,7 @@ class AlreadyExists(PartnershipError):
     def __init__(self, what: str, key: object, hint: str = "") -> None:
         self.what = what
         self.key = key
-        message = f"{what} '{key}' already exists"
+        message = f"{what} {_quoted(key)} already exists"
         message += f"; {hint}" if hint else "; choose another slug or update the existing one"
         super().__init__(message)
 

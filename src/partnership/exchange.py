@@ -20,6 +20,7 @@ import attrs
 from . import models
 from .converter import structure
 from .errors import ImportFileError, PartnershipError
+from .outfiles import csv_writer_for_people, from_people
 from .records import Collection, to_row
 
 FORMAT = "partnership/1"
@@ -58,36 +59,86 @@ def dumps(data: dict[str, Any], fmt: str) -> str:
 _FOLDED_BREAKS = frozenset("\x85\u2028\u2029")
 
 
-def _yaml_dump(data: Any) -> str:
+def _yaml_dump(data: Any, *, c: bool = True) -> str:
+    """YAML text of ``data``, written by libyaml when PyYAML has it (about 3x faster).
+
+    libyaml writes the same bytes as PyYAML's own emitter, except that it escapes
+    characters beyond the Basic Multilingual Plane (an emoji becomes ``"\\U0001F642"``);
+    such a document is written again by the pure-Python emitter, so an export reads the
+    same whichever emitter is installed."""
     import yaml
 
-    class Dumper(yaml.SafeDumper):
-        pass
+    base = getattr(yaml, "CSafeDumper", None) if c else None
 
-    def text(dumper: yaml.SafeDumper, value: str) -> Any:
+    def text(dumper: Any, value: str) -> Any:
         style = '"' if _FOLDED_BREAKS.intersection(value) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
+    Dumper: Any = type("Dumper", (base or yaml.SafeDumper,), {})
     Dumper.add_representer(str, text)
-    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+    out = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+    if base is not None and "\\U" in out:
+        return _yaml_dump(data, c=False)
+    return out
+
+
+#: the largest YAML or JSON file import reads (observations in bulk go through
+#: ``partnership observe --csv``, which streams)
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def _refuse_anchors(raw: str, loader: Any) -> None:
+    """Refuse YAML anchors and aliases before anything is built from the document.
+
+    An alias repeats a node, so a few hundred bytes of nested aliases can expand into
+    billions of values (the "billion laughs"); an export never writes them."""
+    import yaml
+
+    for event in yaml.parse(raw, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AnchorFound(event.start_mark.line + 1)
+
+
+class _AnchorFound(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 def read_document(path: str | Path, text: str | None = None) -> dict[str, Any]:
-    """Parse a YAML or JSON export file, with a clear error for anything unreadable."""
+    """Parse a YAML or JSON export file, with a clear error for anything unreadable.
+
+    YAML is read with PyYAML's safe loader (libyaml's when available); anchors and
+    aliases (``&name``, ``*name``) are refused, and so is a file larger than
+    :data:`MAX_IMPORT_BYTES`."""
     path = Path(path)
+    limit = f"{MAX_IMPORT_BYTES / 1024 / 1024:g} MB"
+    too_big = (f"{path} is larger than {limit}, the most one import reads; import "
+               f"observations with 'partnership observe --csv FILE', or split the file")
     try:
+        if text is None and path.stat().st_size > MAX_IMPORT_BYTES:
+            raise ImportFileError(too_big)
         raw = text if text is not None else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"cannot read {path}: {exc}") from None
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportFileError(too_big)
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(raw)
         else:
             import yaml
 
-            data = yaml.safe_load(raw)
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            _refuse_anchors(raw, loader)
+            data = yaml.load(raw, Loader=loader)
+    except _AnchorFound as found:
+        raise ImportFileError(
+            f"{path} line {found.line}: YAML anchors and aliases (&name, *name) are not read "
+            f"by import; write each value out in full, as an export does") from None
     except Exception as exc:  # yaml and json errors carry the line
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        first = first if len(first) <= 120 else first[:119] + "…"
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         line = line + 1 if line is not None else getattr(exc, "lineno", None)
         where = f" line {line}" if line else ""
@@ -217,7 +268,9 @@ def read_csv_rows(path: str | Path, cls: type) -> Iterable[tuple[int, dict[str, 
                 if None in row:
                     yield reader.line_num, {"__extra__": row[None]}
                     continue
-                yield reader.line_num, {k: v for k, v in row.items() if v is not None and v.strip() != ""}
+                # a cell 'neutralised' by a CSV export (=..., +..., -..., @...) loses its apostrophe
+                yield reader.line_num, {k: from_people(v) for k, v in row.items()
+                                        if v is not None and v.strip() != ""}
         except csv.Error as exc:
             raise ImportFileError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
         except UnicodeDecodeError:
@@ -265,7 +318,7 @@ def export_csv(p: Any, section: str, *, include_private: bool = True) -> str:
     names = [a.name for a in attrs.fields(cls)
              if include_private or not a.metadata.get("private")]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer = csv_writer_for_people(out, fieldnames=names, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

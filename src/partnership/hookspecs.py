@@ -6,6 +6,12 @@ features (one package per step of the method, listed in :mod:`partnership.featur
 are registered through these same hooks, so a plugin can add anything a built-in
 feature adds: models and their tables, rules, commands, checks, metrics, public tables
 and views, and a demo step. docs/hooks.md documents each hook with an example.
+
+A plugin is trusted Python code running with the user's rights; what is guarded is what
+goes through these hooks: checks and metrics read through a read-only, time-limited
+connection of their own (:mod:`partnership.readonly`), and public data is checked
+against the private fields (:class:`partnership.publicdata.PrivateDataGuard`). See
+docs/security.md.
 """
 
 from __future__ import annotations
@@ -65,7 +71,9 @@ def register_public_data(register: Callable[..., None]) -> None:
     ``register(PublicData(name=..., sql="SELECT ... FROM <public tables>", kind="view",
     description=..., columns={...}))`` (or ``kind="table"``, or ``rows=[{...}, ...]``, or
     ``copy=(columns...)`` to publish those columns of a working table) with
-    :class:`partnership.PublicData`. The SQL runs on the public database only."""
+    :class:`partnership.PublicData`. The SQL runs on the public database only, and a
+    plugin's table or view is refused if a column is named like a private field or a cell
+    holds a private value of the record (a person's email...)."""
 
 
 @hookspec

@@ -20,6 +20,9 @@ returns the wrong type or runs past its time limit is recorded in ``metric_runs`
 its plugin's name and the error; every other metric still computes. Plugin metrics run
 in a worker thread over their own read-only connection (``mode=ro``), so a hanging one
 is abandoned after the time limit (``PARTNERSHIP_METRIC_TIME_LIMIT`` seconds, default 10).
+This holds on every path: on an in-memory database or inside an open transaction the
+connection is a private read-only copy of what the caller sees (see
+:mod:`partnership.readonly`).
 """
 
 from __future__ import annotations
@@ -37,13 +40,7 @@ import attrs
 from attrs import define, field
 
 from . import validators as v
-from .readonly import (
-    ReadOnlyView,
-    TimedOut,
-    read_only,
-    run_with_time_limit,
-    separate_connection,
-)
+from .readonly import PluginConnections, ReadOnlyView, TimedOut, read_only, run_with_time_limit
 
 if TYPE_CHECKING:
     from .api import Partnership
@@ -352,17 +349,20 @@ def load_series(p: Partnership | sqlite3.Connection, today: dt.date) -> list[Ser
 def run_metrics(p: Partnership, metrics: Iterable[Metric], *, time_limit: float | None = None,
                 ) -> list[MetricRun]:
     """Compute each metric; a failure becomes a :class:`MetricRun` with ``ok=False``."""
+    from .plugins import is_builtin
+
     metrics = list(metrics)
     limit = time_limit if time_limit is not None else time_limit_default()
     today = p.today()
     series = load_series(p, today) if any(m.scope == "indicator" for m in metrics) else []
     main_view = ReadOnlyView(p.store.conn, today)
+    # plugin code never gets the main connection, on any path (see partnership.readonly)
+    connections = PluginConnections(p.store.path, p.store.conn)
     runs = []
     for metric in metrics:
         run = MetricRun(metric=metric.name, plugin=metric.plugin)
         started = time.perf_counter()
-        builtin = metric.plugin.startswith("partnership.")
-        conn = None if builtin else separate_connection(p.store.path, p.store.conn)
+        conn = None if is_builtin(metric.plugin) else connections.open()
         try:
             if conn is None:
                 with read_only(p.store.conn):

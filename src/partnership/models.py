@@ -159,12 +159,14 @@ class Partnership:
     governance: Governance = Governance.OTHER
     #: licence of the published data, an SPDX-like id or a name
     licence: str = field(default="OGL-UK-3.0", converter=v.strip, validator=v.text)
+    #: a web address (http or https) where the licence can be read; "" for none
     licence_url: str = field(
         default="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
         converter=v.strip,
-        validator=v.optional_text,
+        validator=v.url,
     )
-    website: str = field(default="", converter=v.strip, validator=v.optional_text)
+    #: the partnership's own web address (http or https); "" for none
+    website: str = field(default="", converter=v.strip, validator=v.url)
 
 
 @entity("partners", ("slug",), "partner")
@@ -176,7 +178,8 @@ class Partner:
     name: str = field(converter=v.strip, validator=v.text)
     kind: PartnerKind = PartnerKind.OTHER
     description: str = field(default="", converter=v.strip, validator=v.optional_text)
-    website: str = field(default="", converter=v.strip, validator=v.optional_text)
+    #: a web address (http or https); "" for none
+    website: str = field(default="", converter=v.strip, validator=v.url)
 
 
 @entity("people", ("slug",), "person")
@@ -217,13 +220,13 @@ class Stake:
 
 def _unit_goes_with_amount(instance: Contribution, _a: attrs.Attribute, unit: str | None) -> None:
     if unit is not None and not isinstance(unit, str):
-        raise v.FieldProblem(f"unit must be text (got {unit!r})")
+        raise v.FieldProblem(f"unit must be text (got {v.shown(unit)})")
     if instance.amount is not None and not unit:
         raise v.FieldProblem(
             f"amount {instance.amount:g} needs a unit, like FTE, GBP, hours or sessions"
         )
     if unit and instance.amount is None:
-        raise v.FieldProblem(f"unit '{unit}' needs an amount, like --amount 2")
+        raise v.FieldProblem(f"unit {v.shown(unit)} needs an amount, like --amount 2")
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -245,7 +248,8 @@ class Contribution:
     partner: str = ref("partners")
     kind: ContributionKind = ContributionKind.OTHER
     description: str = field(converter=v.strip, validator=v.text)
-    amount: float | None = field(default=None, validator=v.non_negative)
+    amount: float | None = field(default=None, converter=v.no_negative_zero,
+                                 validator=v.non_negative)
     unit: str | None = field(default=None, converter=v.strip, validator=_unit_goes_with_amount)
     #: new because of the partnership (True) or business as usual (False)
     additional: bool = False

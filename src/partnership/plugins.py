@@ -27,6 +27,15 @@ from .registry import Registry
 ENTRY_POINT_GROUP = "partnership"
 
 
+def is_builtin(name: str) -> bool:
+    """Whether the plugin registered as ``name`` is partnership's own code.
+
+    By exact name: a plugin file or entry point called ``partnership.something`` is not a
+    built-in (it is sandboxed like any other plugin), and one called like a built-in
+    cannot be registered at all (the name is taken)."""
+    return name in BUILTIN_FEATURES
+
+
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     if getattr(sys, "_called_from_test", False) and "PARTNERSHIP_LOAD_PLUGINS" not in os.environ:
         return
@@ -94,11 +103,8 @@ def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None, *,
     ``plugins_dir`` and any plugin objects given (for tests and embedding)."""
     pm = pluggy.PluginManager("partnership")
     pm.add_hookspecs(hookspecs)
-    builtins: list[str] = []
     for name in BUILTIN_FEATURES:
         _register(pm, importlib.import_module(name), name, "partnership itself")
-        builtins.append(name)
-    _BUILTINS[id(pm)] = builtins
     _load_entry_points(pm)
     if plugins_dir is not None:
         directory = Path(plugins_dir)
@@ -122,10 +128,6 @@ def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None, *,
     return pm
 
 
-#: names of the built-in features registered on each plugin manager (by its id)
-_BUILTINS: dict[int, list[str]] = {}
-
-
 _DEFAULT: list[Registry] = []
 
 
@@ -136,18 +138,9 @@ def default_registry() -> Registry:
     return _DEFAULT[0]
 
 
-def builtin_plugin_names(pm: pluggy.PluginManager) -> list[str]:
-    """The plugins this project registered itself (trusted as built-in)."""
-    return list(_BUILTINS.get(id(pm), ()))
-
-
-def is_builtin(pm: pluggy.PluginManager, name: str) -> bool:
-    return name in _BUILTINS.get(id(pm), ())
-
-
 def plugin_source(pm: pluggy.PluginManager, name: str) -> str:
     """Where a registered plugin came from: 'built-in', a package name, or a file."""
-    if is_builtin(pm, name):
+    if is_builtin(name):
         return "built-in"
     if name in _DIST:
         return f"package {_DIST[name]}"
@@ -173,6 +166,6 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, object]]:
             adds.setdefault(item.plugin, {}).setdefault(kind, []).append(
                 {"name": item.name, "description": item.description})
     rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not is_builtin(pm, np[0]), np[0])):
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not is_builtin(np[0]), np[0])):
         rows.append({"name": name, "source": plugin_source(pm, name), "adds": adds.get(name, {})})
     return rows

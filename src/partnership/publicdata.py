@@ -10,6 +10,7 @@ the *public* database only, after the working file is detached.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -121,7 +122,7 @@ def collect_public_data(pm: pluggy.PluginManager, registry: Registry) -> list[Pu
                     f"public '{item.name}' from plugin '{_plugin}' clashes with the one from "
                     f"'{seen[key]}'; rename one of them")
             if isinstance(item, PublicData):
-                _check(item, _plugin, tables, is_builtin(pm, _plugin))
+                _check(item, _plugin, tables, is_builtin(_plugin))
             seen[key] = _plugin
             found.append(attrs.evolve(item, plugin=item.plugin or _plugin))
 
@@ -157,3 +158,110 @@ def _check(item: PublicData, plugin: str, tables: dict[str, type], builtin: bool
                 f"plugin '{plugin}' asked to copy the working table '{item.name}', which is not "
                 f"a registered model; publish a model with PublicData.of_model, or use sql= "
                 f"over public tables")
+
+
+# -- plugin data: checked against the private fields, by column and by value -------------------------
+#
+# A plugin's public tables and views (``register_public_data``) are checked before they are
+# published: no column may be named like a private field, and no cell (nor a literal in a
+# view's SQL) may hold a private value of the record, such as a person's email or phone.
+# This guards against accidents (a plugin reading its own spreadsheet of contacts); a
+# plugin is trusted Python code and could still write anything anywhere (docs/security.md).
+
+#: private values shorter than this (after removing spaces) must match a whole cell;
+#: longer ones are found anywhere in a cell's text
+MIN_SUBSTRING = 6
+
+
+def _normalise(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def private_field_names(models: Iterable[type]) -> dict[str, str]:
+    """Every field marked private, lowercased, with what it is ('the email of a person')."""
+    names: dict[str, str] = {}
+    for cls in models:
+        for a in attrs.fields(cls):
+            if a.metadata.get("private"):
+                label = cls.__entity__.label  # type: ignore[attr-defined]
+                names.setdefault(a.name.casefold(), f"the {a.name} of a {label}")
+    return names
+
+
+@attrs.define
+class PrivateDataGuard:
+    """What plugin data may not hold: private field names, and the record's private values."""
+
+    names: dict[str, str]
+    #: normalised private value -> what it is ("the email of a person")
+    values: dict[str, str]
+    _pattern: Any = None
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, models: Iterable[type]) -> PrivateDataGuard:
+        """Collect the private values of the working database on ``conn``.
+
+        A private field that refers to another row (an assessment's ``by`` names a person)
+        holds a public slug: its column name is guarded, its values are not."""
+        models = list(models)
+        names = private_field_names(models)
+        values: dict[str, str] = {}
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for model in models:
+            table = model.__entity__.table  # type: ignore[attr-defined]
+            if table not in tables:
+                continue
+            for a in attrs.fields(model):
+                if not a.metadata.get("private") or a.metadata.get("ref"):
+                    continue
+                what = f"the {a.name} of a {model.__entity__.label}"  # type: ignore[attr-defined]
+                for (value,) in conn.execute(
+                        f'SELECT DISTINCT "{a.name}" FROM "{table}" WHERE "{a.name}" IS NOT NULL'):
+                    norm = _normalise(str(value))
+                    if norm:
+                        values.setdefault(norm, what)
+        return cls(names, values)
+
+    def _find(self, text: str) -> str | None:
+        norm = _normalise(text)
+        if not norm:
+            return None
+        if norm in self.values:
+            return self.values[norm]
+        if self._pattern is None:
+            import re
+
+            long = sorted((v for v in self.values if len(v) >= MIN_SUBSTRING), key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in long)) if long else False
+        if self._pattern:
+            found = self._pattern.search(norm)
+            if found:
+                return self.values[found.group(0)]
+        return None
+
+    def problem(self, conn: sqlite3.Connection, name: str, sql: str | None = None) -> str | None:
+        """Why the table or view ``name`` just created on ``conn`` must not be published
+        (None if it may be). Tables are read in full; a view is not run (it reads only
+        public tables, so only a literal in its SQL could carry a private value)."""
+        quoted = '"' + name.replace('"', '""') + '"'
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")]
+        for col in columns:
+            if str(col).casefold() in self.names:
+                return (f"has a column '{col}', the name of a private field "
+                        f"({self.names[str(col).casefold()]}); rename it or leave it out")
+        kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", [name]).fetchone()
+        if kind and kind[0] == "view":
+            what = self._find(sql or "") if self.values else None
+            if what:
+                return f"has SQL holding a private value ({what}); leave it out"
+            return None
+        if not self.values:
+            return None
+        for number, row in enumerate(conn.execute(f"SELECT * FROM {quoted}"), 1):
+            for col, value in zip(columns, row):
+                if isinstance(value, str) or (value is not None and not isinstance(value, bytes)):
+                    what = self._find(str(value))
+                    if what:
+                        return (f"has a private value ({what}) in column '{col}' of row {number}; "
+                                f"leave it out")
+        return None

@@ -1,8 +1,26 @@
 """Running plugin code against the database without letting it write.
 
 While :func:`read_only` is active, SQLite's authorizer refuses every statement except
-reads on the connection, whatever the plugin does with it; plugins are also handed a
-:class:`ReadOnlyView` whose only door is ``query``.
+reads on the connection; plugins are also handed a :class:`ReadOnlyView` whose only
+door is ``query``. Neither stops a plugin that digs out the connection and removes the
+authorizer, so plugin code never gets the main connection: :class:`PluginConnections`
+gives each plugin run a connection of its own that cannot reach the partnership's data
+for writing, and :func:`run_with_time_limit` runs it in a worker thread with a time
+limit. This holds on every path (the command line, the library, inside an open
+transaction, an in-memory database):
+
+* a database file with no transaction open: the file opened ``mode=ro`` (SQLite refuses
+  every write, whatever the plugin does to the connection);
+* ``:memory:``, or a transaction open on the main connection (a second connection could
+  not see the data, or would not see the uncommitted rows): a private in-memory copy of
+  the database exactly as the main connection sees it (``serialize``/``deserialize``),
+  taken once per run of the plugins and copied for each plugin, with ``query_only`` on.
+  A plugin that lifts ``query_only`` changes only its own copy, which is thrown away.
+  The copy costs memory the size of the database, for as long as the plugins run.
+
+Built-in checks and metrics (the modules listed in
+:data:`partnership.features.BUILTIN_FEATURES`) run on the main connection under
+:func:`read_only`: they are partnership's own code.
 """
 
 from __future__ import annotations
@@ -60,19 +78,49 @@ class TimedOut(Exception):
     """Plugin code ran past its time limit and was abandoned."""
 
 
-def separate_connection(path: str | Path, main: sqlite3.Connection) -> sqlite3.Connection | None:
-    """A read-only connection of its own to the database file, usable from any thread.
+def snapshot(main: sqlite3.Connection) -> bytes:
+    """The database as ``main`` sees it, its uncommitted rows included, as bytes."""
+    image = bytearray(main.serialize())
+    if len(image) > 19 and image[18] == 2 and image[19] == 2:
+        # a WAL file: an in-memory copy cannot use WAL, so mark it a rollback-journal file
+        image[18] = image[19] = 1
+    return bytes(image)
 
-    ``None`` where plugin code must share the main connection instead: an in-memory
-    database, or one in the middle of a transaction (a second connection would not see
-    its uncommitted rows).
+
+class PluginConnections:
+    """Read-only connections of their own for plugin code, one per plugin run.
+
+    ``path`` is the database file (``None`` or ``":memory:"`` for a database that only
+    ``main`` can see). See the module's docstring for what each connection is.
     """
-    if str(path) == ":memory:" or main.in_transaction:
-        return None
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
-    conn.execute("PRAGMA query_only = ON")
-    return conn
+
+    def __init__(self, path: str | Path | None, main: sqlite3.Connection) -> None:
+        self.path = None if path is None or str(path) == ":memory:" else Path(path)
+        self.main = main
+        self._image: bytes | None = None
+
+    @property
+    def uses_snapshot(self) -> bool:
+        return self.path is None or self.main.in_transaction
+
+    def open(self) -> sqlite3.Connection:
+        """A new connection, usable from any thread; the caller closes it."""
+        if not self.uses_snapshot:
+            assert self.path is not None
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
+        else:
+            if self._image is None:
+                self._image = snapshot(self.main)
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.deserialize(self._image)
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+
+def separate_connection(path: str | Path | None, main: sqlite3.Connection) -> sqlite3.Connection:
+    """A read-only connection of its own for one plugin run (see :class:`PluginConnections`)."""
+    return PluginConnections(path, main).open()
 
 
 def run_with_time_limit(fn: Callable[[], Any], limit: float, conn: sqlite3.Connection,

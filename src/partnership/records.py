@@ -4,6 +4,8 @@ A :class:`Collection` binds one attrs model (decorated with
 :func:`partnership.models.entity`) to its table. It validates through the cattrs
 converter, checks every reference before writing (so a wrong slug gets a sentence,
 not a foreign-key error), and logs every change, leaving private fields out of the log.
+A change to a model that is not public (``@entity(..., public=False)``) is logged as a
+count only, by :meth:`partnership.store.Store.log` (the one place that rule lives).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import attrs
 
 from .errors import AlreadyExists, Conflict, NotFound, ValidationError
 from .models import Entity
+from .validators import build_stored
 
 if TYPE_CHECKING:
     from .api import Partnership
@@ -70,7 +73,9 @@ def from_row(cls: type[T], row: dict[str, Any]) -> T:
         elif kind is not None and value is not None:
             value = kind(value)
         data[name] = value
-    return cls(**data)
+    # a stored row was valid when written: checks made stricter since (links, slugs) must
+    # not stop an older file from opening; its next write is checked in full
+    return build_stored(cls, data)
 
 
 def to_row(obj: Any) -> dict[str, Any]:

@@ -135,13 +135,13 @@ class Registry:
         return rules
 
     def _collect_migrations(self) -> list[MigrationSet]:
+        from .plugins import is_builtin
         from .schema import BUILTIN_ORDER
 
         by_set: dict[str, list[tuple[str, Migration]]] = {}
-        builtin = set(self._builtin_names())
 
         def call(fn: Callable[..., None], plugin: str) -> None:
-            set_name = BUILTIN_SET if plugin in builtin else plugin
+            set_name = BUILTIN_SET if is_builtin(plugin) else plugin
 
             def register(migration: Migration, *, name: str | None = None) -> None:
                 found = by_set.setdefault(set_name, [])
@@ -175,11 +175,6 @@ class Registry:
         self._each("register_demo", "demo steps", call)
         return [populate for _, populate in sorted(steps, key=lambda step: step[0])]
 
-    def _builtin_names(self) -> list[str]:
-        from .plugins import builtin_plugin_names
-
-        return builtin_plugin_names(self.pm)
-
     # -- looking up -----------------------------------------------------------------
 
     def model(self, table: str) -> type:
@@ -196,6 +191,16 @@ class Registry:
     def sections(self) -> dict[str, type]:
         """Every stored model by the name of its section in an export file."""
         return {cls.__entity__.section: cls for cls in self.models}  # type: ignore[attr-defined]
+
+    def hidden_labels(self) -> frozenset[str]:
+        """Change-log names of the stored models that are not public (logged as counts)."""
+        return self._hidden
+
+    @cached_property
+    def _hidden(self) -> frozenset[str]:
+        from .changelog import non_public_labels
+
+        return non_public_labels(self.models)
 
     def rules_for(self, cls: type) -> Iterable[Rule]:
         return self.rules.get(cls, ())

@@ -16,7 +16,7 @@ import getpass
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,9 @@ class Store:
         self.actor = actor or default_actor()
         self._db: Database | None = None
         self.migrations = migrations or default_runner()
+        #: the change-log names of the records that are not public (logged as counts
+        #: only); the partnership that opens the store sets it from the registered models
+        self.hidden_entities: Callable[[], frozenset[str]] = frozenset
 
     @property
     def db(self) -> Database:
@@ -128,6 +131,11 @@ class Store:
             store._prepare(create=create, memory=memory)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if "malformed" in str(exc) or "not a database" in str(exc):
+                # doctor could not open it either: the way out is the last backup
+                raise NotAPartnershipDatabase(
+                    f"{path} is damaged and cannot be opened ({exc}); restore your latest "
+                    f"backup in its place") from None
             raise NotAPartnershipDatabase(
                 f"{path} could not be read as a partnership database ({exc}); check the --db path"
             ) from None
@@ -166,9 +174,18 @@ class Store:
                 f"'pip install -U partnership'"
             )
         if not memory and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            self.db.enable_wal()
+            try:
+                self.db.enable_wal()
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                # a file this process may only read is read as it is (a command that
+                # writes says so); WAL is turned on by the next open that can write
         if self.migrations.pending(conn):
             self._upgrade()
+        if applied:
+            # the row every command reads first: a damaged page here is reported as such
+            conn.execute("SELECT count(*) FROM partnership").fetchone()
 
     def _upgrade(self) -> None:
         """Apply pending migrations as one unit, holding the write lock throughout.
@@ -228,8 +245,17 @@ class Store:
                 raise
 
     def log(self, action: str, entity: str, key: str, summary: str,
-            data: dict[str, Any] | None = None) -> None:
-        """Append one entry to the change log (call inside a transaction)."""
+            data: dict[str, Any] | None = None, *, count: int = 1) -> None:
+        """Append one entry to the change log (call inside a transaction).
+
+        Every path that logs comes here, so the privacy rule is applied once: a change
+        to an entity that is not public (who was paired with whom...) is logged as a
+        count only, with no key and no data (:func:`partnership.changelog.log_entry`).
+        """
+        from .changelog import log_entry
+
+        key, summary, data = log_entry(action, entity, key, summary, data,
+                                       hidden=self.hidden_entities(), count=count)
         self.conn.execute(
             "INSERT INTO changes (at, actor, action, entity, key, summary, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -49,11 +49,17 @@ class PartnershipGroup(click.Group):
             if "locked" in str(exc) or "busy" in str(exc):
                 raise click.ClickException(
                     "the database is busy with another long write; try again in a moment") from None
-            raise click.ClickException(f"database error: {exc}") from None
+            if "readonly" in str(exc):
+                raise click.ClickException(
+                    f"this command needs to write, but the database file is read-only for you "
+                    f"({exc}); nothing was changed: run it as the file's owner, or on a "
+                    f"writable copy") from None
+            raise click.ClickException(one_line(f"database error: {exc}")) from None
         except sqlite3.DatabaseError as exc:
+            # doctor reports on such a file (each check that cannot run says so)
             raise click.ClickException(
-                f"the database file could not be read ({exc}); run 'partnership doctor' "
-                f"or restore a backup") from None
+                f"the database file is damaged ({exc}); run 'partnership doctor' to see what "
+                f"is affected, and restore your latest backup") from None
         except OverflowError:
             # a number (an ID, a seed, a count) beyond SQLite's 64-bit integers; nothing
             # was written (the transaction it was in rolled back)

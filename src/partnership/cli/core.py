@@ -408,6 +408,14 @@ def check(ctx: Any, step: int | None, as_json: bool) -> None:
 @pass_context
 def log(ctx: Any, since: str | None, entity: str | None, limit: int, as_json: bool) -> None:
     """The change log: what changed, who changed it, when (newest first)."""
+    if since is not None:
+        from partnership.errors import ValidationError
+        from partnership.validators import FieldProblem, parse_date
+
+        try:  # a date written YYYY-MM-DD, or a timestamp starting with one
+            parse_date(since[:10], "--since")
+        except FieldProblem as exc:
+            raise ValidationError(str(exc)) from None
     with ctx.open() as p:
         changes = p.changes(since=since, entity=entity, limit=limit)
     if as_json:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -73,20 +72,30 @@ def import_(ctx: Any, path: str, section: str | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json", "csv"]), default="yaml",
               show_default=True)
 @click.option("--section", default=None, metavar="NAME", help="With --format csv: which records.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write to a file instead of the screen.")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Write to a file instead of the screen (readable only by you unless "
+                   "--no-private).")
 @click.option("--no-private", is_flag=True,
               help="Leave out private fields (people's email and phone).")
+@click.option("--force", is_flag=True,
+              help="With --output: replace FILE even if it is not an earlier export.")
 @pass_context
-def export(ctx: Any, fmt: str, section: str | None, output: str | None, no_private: bool) -> None:
+def export(ctx: Any, fmt: str, section: str | None, output: str | None, no_private: bool,
+           force: bool) -> None:
     """Export the whole partnership as YAML or JSON (or one section as CSV).
 
     The export holds private fields unless --no-private is given: treat it like the
-    database itself.
+    database itself. With --output an existing file is replaced only if it is an
+    earlier export (or with --force); the working database never is.
     """
-    from partnership import exchange
+    from partnership import exchange, outfiles
 
     with ctx.open() as p:
+        recognise = _export_recogniser(exchange, p.registry.models)
+        if output:
+            # refuse a bad target before the (possibly long) export
+            outfiles.check_target(output, protect=outfiles.protected_paths(ctx.db), force=force,
+                                  recognise=recognise, what="an export")
         if fmt == "csv":
             if not section:
                 raise click.ClickException(
@@ -97,25 +106,48 @@ def export(ctx: Any, fmt: str, section: str | None, output: str | None, no_priva
                 raise click.ClickException("--section is only for --format csv")
             text = exchange.dumps(exchange.export_data(p, include_private=not no_private), fmt)
     if output:
-        tmp = Path(output + ".partial")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, output)
+        outfiles.write_output(output, text, protect=outfiles.protected_paths(ctx.db),
+                              private=not no_private, force=force,
+                              recognise=recognise, what="an export")
         done(f"exported to {output}")
     else:
         click.echo(text, nl=False)
 
 
+def _export_recogniser(exchange: Any, stored: Any) -> Any:
+    """An earlier export: YAML or JSON starting with its format line, or the CSV header of
+    a section (with or without the private columns)."""
+    import attrs
+
+    from partnership import outfiles
+
+    fmt = exchange.FORMAT.encode()
+    document = outfiles.starts_with(b"format: " + fmt, b'{\n  "format": "' + fmt + b'"')
+    headers = []
+    for cls in exchange.section_names(stored).values():
+        fields = attrs.fields(cls)
+        headers.append([a.name for a in fields])
+        headers.append([a.name for a in fields if not a.metadata.get("private")])
+    table = outfiles.csv_header_in(headers)
+    return lambda path: document(path) or table(path)
+
+
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False), default="demo.db")
+@click.argument("path", default="demo.db")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_context
 def demo(ctx: Any, path: str, force: bool) -> None:
-    """Build a realistic fictional partnership in PATH (default demo.db) to explore."""
+    """Build a realistic fictional partnership in PATH (default demo.db) to explore.
+
+    PATH is never the working database (--db) or its -wal/-shm files, even with --force.
+    """
+    from partnership import outfiles
     from partnership.demo import build
 
-    if Path(path).exists() and not force:
-        raise click.ClickException(f"{path} already exists; choose another path or add --force")
-    build(path, replace=force, plugins_dir=ctx.plugins_dir, plugins=ctx.plugins)
+    protect = outfiles.protected_paths(ctx.db) if Path(ctx.db).exists() else []
+    with outfiles.OutputFile(path, protect=protect, private=False, force=force,
+                             sqlite=True) as tmp:
+        build(tmp, replace=True, plugins_dir=ctx.plugins_dir, plugins=ctx.plugins)
     done(f"built the demo partnership in {path}; try: partnership --db {path} check")
 
 

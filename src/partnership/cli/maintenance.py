@@ -11,14 +11,20 @@ from .output import done, emit_json, table
 
 
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
+@click.option("--force", is_flag=True,
+              help="Replace PATH even if it is not a partnership database (an earlier backup).")
 @pass_context
-def backup(ctx: Any, path: str) -> None:
-    """Copy the partnership database to PATH, safely, even while others are writing."""
+def backup(ctx: Any, path: str, force: bool) -> None:
+    """Copy the partnership database to PATH, safely, even while others are writing.
+
+    The copy is readable only by you. PATH is never the database itself, and an
+    existing file other than an earlier backup is replaced only with --force.
+    """
     from partnership.maintenance import backup as do_backup
 
     with ctx.open() as p:
-        do_backup(p, path)
+        do_backup(p, path, force=force)
     done(f"backed up {ctx.db} to {path}")
 
 

@@ -42,7 +42,7 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value + 0.0:g}"  # -0.0 + 0.0 is 0.0: a file may hold a -0 stored earlier
     if isinstance(value, enum.Enum):
         return str(value.value)
     return " ".join(str(value).split())

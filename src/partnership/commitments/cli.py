@@ -164,11 +164,12 @@ def commitments(ctx: Any, due_within: str | None, owner: str | None, partner: st
     if as_json:
         emit_json(rows)
     elif as_csv:
-        import csv
         import io
 
+        from partnership.outfiles import csv_writer_for_people
+
         out = io.StringIO()
-        writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer = csv_writer_for_people(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({**row, "additional": "yes" if row["additional"] else "no"})

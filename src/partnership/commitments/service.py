@@ -40,7 +40,7 @@ Per partner: commitments *made*, *kept* on time, *kept_late*, *open*, *overdue*,
 
 The same figures are SQL views: in the working database (``commitment_status``,
 ``ledger``, ``kept_rate_by_quarter``, reading the computer's date) and in the public
-database (registered in :data:`partnership.public.PUBLIC_VIEWS`, reading the publish
+database (registered in :mod:`partnership.commitments.public`, reading the publish
 date ``site.as_of``). The library's own reads pass the partnership's today.
 
 For other features
@@ -139,7 +139,7 @@ class Commitment:
     state: CommitmentState = CommitmentState.OPEN
     delivered_on: dt.date | None = field(default=None, converter=_optional_date)
     #: a link or a sentence showing it was done
-    evidence: str = field(default="", converter=v.strip, validator=v.optional_text)
+    evidence: str = field(default="", converter=v.strip, validator=v.link_or_text)
     withdrawn_on: dt.date | None = field(default=None, converter=_optional_date)
     #: why it was withdrawn
     reason: str = field(default="", converter=v.strip, validator=[v.optional_text, _consistent])
@@ -147,17 +147,17 @@ class Commitment:
 
 MODELS: list[type] = [Commitment]
 
-_REF = re.compile(r"^\s*(?:c-?)?(\d+)\s*$", re.I)
+_REF = re.compile(r"\s*(?:c-?)?([0-9]+)\s*", re.I)
 
 
 def parse_ref(value: Any) -> int:
     """The number of a commitment written ``C-12``, ``c12``, ``12`` or given as 12."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    match = _REF.match(str(value)) if isinstance(value, str) else None
+    match = _REF.fullmatch(value) if isinstance(value, str) else None
     if not match or int(match.group(1)) == 0:
         raise ValidationError(
-            f"'{value}' is not a commitment id; write it like C-12 (see 'partnership commitments')")
+            f"{v.shown(value)} is not a commitment id; write it like C-12 (see 'partnership commitments')")
     return int(match.group(1))
 
 
@@ -170,10 +170,10 @@ def parse_window(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         days = value
     else:
-        match = re.fullmatch(r"\s*(\d{1,4})\s*([dw]?)\s*", str(value), re.I)
+        match = re.fullmatch(r"\s*([0-9]{1,4})\s*([dw]?)\s*", str(value), re.I)
         if not match:
             raise ValidationError(
-                f"--due-within must be a number of days or weeks, like 14d or 2w (got '{value}')")
+                f"--due-within must be a number of days or weeks, like 14d or 2w (got {v.shown(value)})")
         days = int(match.group(1)) * (7 if match.group(2).lower() == "w" else 1)
     if not 0 <= days <= 3660:
         raise ValidationError(f"--due-within must be between 0 and 3660 days (got {days})")
@@ -407,7 +407,7 @@ class Commitments:
         if status is not None:
             if status not in STATUSES:
                 raise ValidationError(
-                    f"state must be one of {', '.join(STATUSES)} (got '{status}')")
+                    f"state must be one of {', '.join(STATUSES)} (got {v.shown(status)})")
             where.append("status = :status")
             named["status"] = status
         if owner is not None:

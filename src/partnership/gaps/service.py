@@ -97,7 +97,7 @@ def _positive_amount(_instance: Any, attribute: attrs.Attribute, value: Any) -> 
 
 def _need_unit(instance: Need, _a: attrs.Attribute, unit: str | None) -> None:
     if unit is not None and not isinstance(unit, str):
-        raise v.FieldProblem(f"unit must be text (got {unit!r})")
+        raise v.FieldProblem(f"unit must be text (got {v.shown(unit)})")
     if instance.amount is not None and not unit:
         raise v.FieldProblem(
             f"amount {instance.amount:g} needs a unit, like FTE, GBP, hours or sessions")

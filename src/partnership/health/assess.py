@@ -83,7 +83,7 @@ class Assessment:
     now: str = field(converter=v.strip, validator=v.text)
     want: str = field(default="", converter=v.strip, validator=v.optional_text)
     #: evidence items, one per line
-    evidence: str = field(default="", converter=v.strip, validator=v.optional_text)
+    evidence: str = field(default="", converter=v.strip, validator=v.link_or_text)
     score: int | None = field(default=None, validator=_score)
     #: who answered: private, so the public sees scores but not who gave them
     by: str = ref("people", metadata={"private": True})

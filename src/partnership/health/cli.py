@@ -146,13 +146,15 @@ def pairs_history(ctx: Any, round_label: str | None, as_json: bool) -> None:
 @click.argument("round_label", metavar="ROUND")
 @click.option("--csv", "csv_path", default=None, metavar="PATH",
               help="Write to a new private CSV file (readable only by you) instead of the terminal.")
+@click.option("--force", is_flag=True, help="With --csv: replace PATH if it exists.")
 @json_option
 @pass_context
-def pairs_contacts(ctx: Any, round_label: str, csv_path: str | None, as_json: bool) -> None:
+def pairs_contacts(ctx: Any, round_label: str, csv_path: str | None, force: bool,
+                   as_json: bool) -> None:
     """Names and contact details of each group of ROUND, for the lead to send. Private."""
     with ctx.open() as p:
         if csv_path:
-            n = p.pairs.write_contacts_csv(round_label, csv_path)
+            n = p.pairs.write_contacts_csv(round_label, csv_path, force=force)
             done(f"wrote {n} contacts of round {round_label} to {csv_path} (readable only by you); "
                  f"do not publish it")
             return

@@ -26,13 +26,11 @@ are published) never name the people of a group.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
 import os
 import random
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
@@ -64,7 +62,7 @@ RESTARTS = 4
 
 def _positive_or_zero(_i: Any, attribute: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise v.FieldProblem(f"{attribute.name} must be a whole number, 0 or more (got {value!r})")
+        raise v.FieldProblem(f"{attribute.name} must be a whole number, 0 or more (got {v.shown(value)})")
 
 
 @entity("pair_members", ("person",), "unmentoring member", public=False)
@@ -101,7 +99,7 @@ class PairGroup:
     size: int = field(validator=_positive_or_zero)
     met: bool = False
     met_on: dt.date | None = None
-    output: str = field(default="", converter=v.strip, validator=v.optional_text)
+    output: str = field(default="", converter=v.strip, validator=v.link_or_text)
 
 
 @entity("pairings", ("round", "person"), "pairing", order_by="round, number, person", public=False)
@@ -296,9 +294,9 @@ def _whole(value: Any, name: str) -> Any:
     """A whole number given as text (from the command line) becomes an int."""
     if isinstance(value, str):
         try:
-            return int(value.strip())
-        except ValueError:
-            raise ValidationError(f"{name} must be a whole number, 0 or more (got '{value}')") from None
+            return v.whole_number(value)  # plain digits: int() also takes "1_0" and "١"
+        except v.FieldProblem:
+            raise ValidationError(f"{name} must be a whole number, 0 or more (got {v.shown(value)})") from None
     return value
 
 
@@ -546,20 +544,24 @@ class Pairs:
                JOIN partners pa ON pa.slug = pe.partner
                WHERE x.round = ? ORDER BY x.number, pe.name""", [round_label])
 
-    def write_contacts_csv(self, round_label: str, path: str | os.PathLike[str]) -> int:
-        """Write :meth:`contacts` to a new CSV readable only by its owner; returns the rows."""
+    def write_contacts_csv(self, round_label: str, path: str | os.PathLike[str], *,
+                           force: bool = False) -> int:
+        """Write :meth:`contacts` to a new CSV readable only by its owner; returns the rows.
+
+        An existing file is replaced only with ``force`` (never the working database);
+        see :mod:`partnership.outfiles`."""
+        from ..outfiles import csv_writer_for_people, protected_paths, write_output
+
         rows = self.contacts(round_label)
-        target = Path(path)
-        if target.exists():
-            raise AlreadyExists("file", str(target), "choose a new file name for the contact list")
-        try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except OSError as exc:
-            raise ValidationError(f"cannot write {target}: {exc.strerror}; choose another path") from None
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=["group", "person", "name", "partner", "email", "phone"])
+
+        def write(f: Any) -> None:
+            writer = csv_writer_for_people(
+                f, fieldnames=["group", "person", "name", "partner", "email", "phone"])
             writer.writeheader()
             writer.writerows(rows)
+
+        write_output(path, write, protect=protected_paths(self.p.store.path), private=True,
+                     force=force, newline="")
         return len(rows)
 
 

@@ -73,7 +73,8 @@ def _indicator_fields(fields: dict[str, Any]) -> dict[str, Any]:
     data = _given(**fields)
     if "pivot_after" in data:
         text = data["pivot_after"]
-        data["pivot_after"] = int(text) if text.strip().isdigit() else text
+        # plain ASCII digits only ("²".isdigit() is true); anything else is refused by the model
+        data["pivot_after"] = int(text) if text.strip().isascii() and text.strip().isdigit() else text
     return data
 
 
@@ -215,20 +216,23 @@ def activity_list(ctx: Any, outcome: str | None, partner: str | None, as_json: b
 @click.option("--skip-bad", is_flag=True,
               help="With --csv: import the good rows and write the bad ones to a reject file.")
 @click.option("--reject-file", default=None, metavar="FILE",
-              help="With --skip-bad: where bad rows go (default FILE.rejected.csv).")
+              help="With --skip-bad: where bad rows go (default FILE.rejected.csv, readable "
+                   "only by you).")
 @click.option("--replace", is_flag=True, help="Overwrite an existing value for the same date.")
+@click.option("--force", is_flag=True,
+              help="With --skip-bad: replace the reject file even if it is not an earlier one.")
 @pass_context
 def observe(ctx: Any, indicator: str | None, value: str | None, date: str | None, source: str,
             note: str, csv_path: str | None, skip_bad: bool, reject_file: str | None,
-            replace: bool) -> None:
+            replace: bool, force: bool) -> None:
     """Record an observation: INDICATOR VALUE, or many with --csv FILE."""
     if csv_path:
         if indicator or value or date or source or note:
             raise click.UsageError("give either INDICATOR VALUE or --csv FILE, not both")
-        _observe_csv(ctx, csv_path, skip_bad, reject_file, replace)
+        _observe_csv(ctx, csv_path, skip_bad, reject_file, replace, force)
         return
-    if skip_bad or reject_file:
-        raise click.UsageError("--skip-bad and --reject-file only go with --csv FILE")
+    if skip_bad or reject_file or force:
+        raise click.UsageError("--skip-bad, --reject-file and --force only go with --csv FILE")
     if not indicator or value is None:
         raise click.UsageError("give INDICATOR VALUE (e.g. 'observe repeat-victims 398'), or --csv FILE")
     with ctx.open() as p:
@@ -236,7 +240,38 @@ def observe(ctx: Any, indicator: str | None, value: str | None, date: str | None
         done(f"recorded {obs.indicator} = {obs.value:g} on {obs.date.isoformat()}")
 
 
-def _observe_csv(ctx: Any, path: str, skip_bad: bool, reject_file: str | None, replace: bool) -> None:
+def _observe_csv(ctx: Any, path: str, skip_bad: bool, reject_file: str | None, replace: bool,
+                 force: bool) -> None:
+    import contextlib
+    from pathlib import Path
+
+    from partnership import outfiles
+
+    reject = None
+    if skip_bad:
+        # the reject file may hold partners' data: private, written whole, never the
+        # database or the file being imported; checked before anything is imported
+        target = reject_file or str(Path(path).with_name(Path(path).stem + ".rejected.csv"))
+        reject = outfiles.OutputFile(
+            target, protect=[*outfiles.protected_paths(ctx.db), (path, "the file being imported")],
+            private=True, force=force, recognise=outfiles.csv_header_starts("line", "problem"),
+            what="an earlier reject file (columns line,problem,...)")
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(outfiles.scratch_file(reject.target)) if reject else None
+        result = _import_observations(ctx, path, skip_bad, raw, replace)
+        if reject is not None and raw is not None:
+            # the library writes the rows as they were; people open the file in a spreadsheet
+            with reject as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+                outfiles.copy_csv_for_people(raw, f)
+            result.reject_path = str(reject.target)
+    message = f"imported {result.imported} observation(s) of {result.indicators} indicator(s) from {path}"
+    if result.rejected:
+        message += f"; {result.rejected} bad row(s) written to {result.reject_path}"
+    done(message)
+
+
+def _import_observations(ctx: Any, path: str, skip_bad: bool, reject_file: Any,
+                         replace: bool) -> Any:
     from partnership.measurement.service import count_lines
 
     with ctx.open() as p:
@@ -256,10 +291,7 @@ def _observe_csv(ctx: Any, path: str, skip_bad: bool, reject_file: str | None, r
         else:
             result = p.measure.import_csv(path, skip_bad=skip_bad, reject_path=reject_file,
                                           replace=replace)
-    message = f"imported {result.imported} observation(s) of {result.indicators} indicator(s) from {path}"
-    if result.rejected:
-        message += f"; {result.rejected} bad row(s) written to {result.reject_path}"
-    done(message)
+    return result
 
 
 # -- the story behind the curve ------------------------------------------------------------------
@@ -317,6 +349,8 @@ def status(ctx: Any, outcome: str | None, as_json: bool) -> None:
         data = p.measure.status()
     if outcome:
         data["outcomes"] = [o for o in data["outcomes"] if o["outcome"] == outcome]
+    if data.get("refresh_problem"):
+        click.echo(f"note: {data['refresh_problem']}", err=True)
     if as_json:
         emit_json(data)
         return

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
 import os
 import sqlite3
@@ -101,14 +102,14 @@ def _optional_ref(table: str) -> Any:
 def _pivot_after(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise v.FieldProblem(f"{attribute.name} must be a whole number of observations, 1 or more "
-                             f"(got {value!r})")
+                             f"(got {v.shown(value)})")
     if value > 100:
         raise v.FieldProblem(f"{attribute.name} {value} is more than 100 observations; use fewer")
 
 
 def _finite(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise v.FieldProblem(f"{attribute.name} must be a number (got {value!r})")
+        raise v.FieldProblem(f"{attribute.name} must be a number (got {v.shown(value)})")
     if abs(value) > 1e15:
         raise v.FieldProblem(f"{attribute.name} {value:g} is too large; use a larger unit")
 
@@ -155,13 +156,14 @@ class Indicator:
     outcome: str = ref("outcomes")
     unit: str = field(converter=v.strip, validator=v.text)
     direction: Direction
-    baseline: float = field(validator=_finite)
+    baseline: float = field(converter=v.no_negative_zero, validator=_finite)
     baseline_date: dt.date
-    target: float = field(validator=_finite)
+    target: float = field(converter=v.no_negative_zero, validator=_finite)
     target_date: dt.date = field()
     title: str = field(default="", converter=v.strip, validator=v.optional_text)
     frequency: Frequency = Frequency.QUARTERLY
-    source: str = field(default="", converter=v.strip, validator=v.optional_text)
+    #: where the figures come from: a sentence or a web link (http or https)
+    source: str = field(default="", converter=v.strip, validator=v.link_or_text)
     #: the metric that computes the headline figure (any indicator metric, built-in or plugin)
     metric: str = field(default="progress", validator=_metric_name)
     #: the activity this measures, for activity measures (how much / how well / better off)
@@ -198,8 +200,9 @@ class Observation:
 
     indicator: str = ref("indicators")
     date: dt.date
-    value: float = field(validator=_finite)
-    source: str = field(default="", converter=v.strip, validator=v.optional_text)
+    value: float = field(converter=v.no_negative_zero, validator=_finite)
+    #: where the figure comes from: a sentence or a web link (http or https)
+    source: str = field(default="", converter=v.strip, validator=v.link_or_text)
     note: str = field(default="", converter=v.strip, validator=v.optional_text)
 
 
@@ -332,24 +335,45 @@ def _check_row(row: list[str], pos: dict[str, int], known: set[str], today: str,
             return None, f"no indicator '{indicator}' in this partnership"
         return None, str(NotFound("indicator", indicator, sorted(known)))
     try:
+        if not _DATE_RE.fullmatch(date_text):
+            raise ValueError
         date = dt.date.fromisoformat(date_text)
     except ValueError:
-        return None, f"date must be written YYYY-MM-DD, like 2026-01-31 (got '{date_text}')"
+        return None, f"date must be written YYYY-MM-DD, like 2026-01-31 (got {v.shown(date_text)})"
     iso = date.isoformat()
     if iso > today:
         return None, future_problem(date, dt.date.fromisoformat(today))
     try:
-        value = float(value_text)
+        if iso < _FIRST_DATE:
+            v.date_in_range(date)
+        # the same rules as v.number (plain decimals, no "-0"), without its cost per row
+        value = float(value_text) + 0.0 if _NUMBER_RE.fullmatch(value_text) else math.nan
         if not math.isfinite(value) or abs(value) > 1e15:
-            raise ValueError
-    except ValueError:
-        try:
             value = v.number(value_text)
-        except v.FieldProblem as exc:
-            return None, str(exc)
+        if source:
+            problem = _source_problem(source)
+            if problem:
+                return None, problem
+    except v.FieldProblem as exc:
+        return None, str(exc)
     if len(source) > 10_000 or len(note) > 10_000:
         return None, "source or note is longer than 10,000 characters; shorten it"
     return (indicator, iso, value, source, note), None
+
+
+_DATE_RE = v.DATE_RE
+_NUMBER_RE = v.NUMBER_RE
+_FIRST_DATE = v.FIRST_DATE.isoformat()
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_problem(source: str) -> str | None:
+    """The link check of an observation's source (sources repeat row after row)."""
+    try:
+        v.check_links_in_text("source", source)
+    except v.FieldProblem as exc:
+        return str(exc)
+    return None
 
 
 class Measure:
@@ -600,7 +624,21 @@ class Measure:
         """Every outcome with its indicators, figures, status, pivot signal and story."""
         from ..metrics import status
 
-        return status(self.p, auto_refresh=refresh)
+        try:
+            data = status(self.p, auto_refresh=refresh)
+        except sqlite3.OperationalError as exc:
+            # a reading command on a file this process may not write (a read-only copy,
+            # a file of another user): show the figures of the last refresh, and say so
+            if not refresh or "readonly" not in str(exc):
+                raise
+            data = status(self.p, auto_refresh=False)
+            data["refresh_problem"] = (
+                "the figures could not be refreshed because the database file is read-only; "
+                "they are as of the last refresh" + (
+                    f" ({data['computed_at']})" if data.get("computed_at") else ""))
+        else:
+            data["refresh_problem"] = None
+        return data
 
     def show(self, slug: str) -> dict[str, Any]:
         """One indicator with its figures, its observations and its story."""

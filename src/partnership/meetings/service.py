@@ -5,7 +5,7 @@
 A :class:`Meeting` has invitees and a crowd-sourced agenda: anyone can pitch an
 :class:`AgendaItem` (decision, discussion or information), saying which outcome it serves
 and which people it needs. :meth:`Meetings.check` runs every check of scope
-``"meeting"`` (built-in in :mod:`partnership.builtin.meeting_checks`, or from plugins)
+``"meeting"`` (built-in in :mod:`partnership.meetings.checks`, or from plugins)
 and turns the findings into a verdict - MEET, TRIM or DON'T MEET - with the
 person-hours the meeting costs and what trimming saves.
 
@@ -79,7 +79,7 @@ class Verdict(Choice):
 
 def _minutes(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise v.FieldProblem(f"{attribute.name} must be a whole number of minutes (got {value!r})")
+        raise v.FieldProblem(f"{attribute.name} must be a whole number of minutes (got {v.shown(value)})")
     if value <= 0:
         raise v.FieldProblem(
             f"{attribute.name} must be a positive number of minutes, like 60 (got {value})")
@@ -93,7 +93,7 @@ def _optional_ref(table: str, **kwargs: Any) -> Any:
 
 def _item_id(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise v.FieldProblem(f"{attribute.name} must be the number of an agenda item (got {value!r})")
+        raise v.FieldProblem(f"{attribute.name} must be the number of an agenda item (got {v.shown(value)})")
 
 
 @entity("meetings", ("slug",), "meeting", order_by="date, slug")
@@ -276,7 +276,7 @@ def parse_action(text: str) -> dict[str, Any]:
         raise ValidationError("an action must not be empty; write it as "
                               "'OWNER: what by YYYY-MM-DD', e.g. 'sam-lee: draft MoU by 2026-03-01'")
     match = _ACTION_RE.match(text)
-    if not match or not v.SLUG_RE.match(match.group("owner")):
+    if not match or not v.SLUG_RE.fullmatch(match.group("owner")):
         raise ValidationError(
             f"action '{text.strip()}' has no owner; write it as 'OWNER: what by YYYY-MM-DD', "
             f"e.g. 'sam-lee: draft MoU by 2026-03-01', where OWNER is a person's slug")
@@ -409,7 +409,7 @@ class Meetings:
     def propose(self, slug: str, *, date: Any, minutes: Any, invite: Iterable[str] | str | None = None,
                 title: str = "", chair: str | None = None) -> Meeting:
         """Propose a meeting; the chair (if any) and ``invite`` are invited."""
-        if isinstance(minutes, str) and minutes.strip().lstrip("-").isdigit():
+        if isinstance(minutes, str) and v.WHOLE_RE.fullmatch(minutes.strip()):
             minutes = int(minutes.strip())
         meeting = structure(Meeting, {"slug": slug, "date": date, "minutes": minutes,
                                       "title": title, "chair": chair})
@@ -739,9 +739,9 @@ class Updates:
                 except v.FieldProblem as exc:
                     raise ValidationError(str(exc)) from None
             else:
-                if not v.SLUG_RE.match(text):
+                if not v.SLUG_RE.fullmatch(text):
                     raise ValidationError(
-                        f"since must be a meeting's slug or a date written YYYY-MM-DD (got '{text}')")
+                        f"since must be a meeting's slug or a date written YYYY-MM-DD (got {v.shown(text)})")
                 meeting = text
                 since_date = dt.date.fromisoformat(_meeting_row(self.p, text)["date"])
         where, params = "", []

@@ -15,6 +15,11 @@ robots_option = click.option(
     help="Let search engines index the site (allow, the default) or keep them out (block).")
 
 
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Replace the file (and its .metadata.yml) even if publish did not write it.")
+
+
 def _result_json(result: Any) -> dict[str, Any]:
     import attrs
 
@@ -22,26 +27,29 @@ def _result_json(result: Any) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 @click.option("--metadata", metavar="FILE", type=click.Path(dir_okay=False),
               help="Base datasette-metadata.yml to fill in (default: generated from the "
                    "features and plugins, as 'partnership metadata' prints it).")
 @click.option("--no-refresh", is_flag=True, help="Do not recompute the metrics first.")
 @robots_option
+@force_option
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @pass_context
 def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots: str | None,
-            as_json: bool) -> None:
+            force: bool, as_json: bool) -> None:
     """Write the public database to PATH (only public data), and its Datasette metadata.
 
     The file is written whole and moved into place, so readers never see half of it.
     Serve it with 'partnership serve --public-db PATH', or plain Datasette:
-    datasette PATH -i PATH -m PATH-STEM.metadata.yml
+    datasette -i PATH -m PATH-STEM.metadata.yml (docs/dashboard.md gives the
+    template and plugin folders and settings of the full site)
     """
     from partnership.reporting.publish import publish as do_publish
 
     with ctx.open() as p:
-        result = do_publish(p, path, metadata=metadata, refresh=not no_refresh, robots=robots)
+        result = do_publish(p, path, metadata=metadata, refresh=not no_refresh, robots=robots,
+                            force=force)
     if as_json:
         emit_json(_result_json(result))
         return
@@ -54,16 +62,17 @@ def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots:
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every network interface).")
-@click.option("--public-db", metavar="PATH", type=click.Path(dir_okay=False), default=None,
+@click.option("--public-db", metavar="PATH", default=None,
               help="Where to write the public database (default: beside --db, "
                    "NAME.public.db).")
 @click.option("--metadata", metavar="FILE", type=click.Path(dir_okay=False),
               help="Base datasette-metadata.yml to fill in (default: generated from the "
                    "features and plugins, as 'partnership metadata' prints it).")
 @robots_option
+@force_option
 @pass_context
 def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str | None,
-          robots: str | None) -> None:
+          robots: str | None, force: bool) -> None:
     """Publish, then serve the public dashboard with Datasette (Ctrl+C to stop).
 
     Only the public database is served, read-only (immutable): the working database
@@ -73,12 +82,14 @@ def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str |
     from partnership.reporting.publish import publish as do_publish
     from partnership.reporting.publish import serve as do_serve
 
-    check_port_free(host, port)
     if public_db is None:
         working = Path(ctx.db)
         public_db = str(working.with_name(working.stem + ".public.db"))
     with ctx.open() as p:
-        result = do_publish(p, public_db, metadata=metadata, robots=robots)
+        # the database first (a missing one is the first thing to say), then the port,
+        # before anything is written
+        check_port_free(host, port)
+        result = do_publish(p, public_db, metadata=metadata, robots=robots, force=force)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     done(f"published {public_db}; serving the dashboard on http://{shown}:{port}/ (Ctrl+C to stop)")
     do_serve(public_db, host=host, port=port, metadata_path=result.metadata_path)

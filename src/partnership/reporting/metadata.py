@@ -44,6 +44,9 @@ SETTINGS: dict[str, Any] = {
     "sql_time_limit_ms": 1000,
     "max_returned_rows": 1000,
     "allow_download": True,
+    # no CSV streaming: a stream re-runs the table's query once per 1,000 rows, so one
+    # request could keep a core busy for minutes; the whole file downloads instead
+    "allow_csv_stream": False,
     "default_page_size": 50,
     # facet suggestions cost a query per column on every table page; facets still work
     "suggest_facets": False,
@@ -77,7 +80,8 @@ CONFIG_HEADER = """
 # ---------------------------------------------------------------------------------
 # Settings are passed by 'partnership serve' as --setting; with plain Datasette pass
 # them yourself: datasette -i public.db -m public.metadata.yml \\
-#   --setting sql_time_limit_ms 1000 --setting max_returned_rows 1000
+#   --setting sql_time_limit_ms 1000 --setting max_returned_rows 1000 \\
+#   --setting allow_csv_stream off
 """
 
 
