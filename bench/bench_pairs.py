@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import partnership
-    from partnership.health.pairs import draw_groups, grouping_cost
+    from partnership.health.pairing import draw_groups, grouping_cost
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"

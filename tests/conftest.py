@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +27,32 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("PARTNERSHIP_HYPOTHESIS", "repeatable"))
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """Never touch the real working directory, clock or environment of the user."""
+def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment every test runs in (and every template a test copies is built in)."""
     monkeypatch.delenv("PARTNERSHIP_DB", raising=False)
     monkeypatch.delenv("PARTNERSHIP_LOAD_PLUGINS", raising=False)
     monkeypatch.setenv("PARTNERSHIP_ACTOR", "tester")
     monkeypatch.delenv("PARTNERSHIP_TODAY", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """Never touch the real working directory, clock or environment of the user."""
+    isolate(monkeypatch)
+
+
+@contextlib.contextmanager
+def _isolated_environment() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp)
+        yield
+
+
+@pytest.fixture(scope="session")
+def isolated_environment():
+    """``with isolated_environment(): ...`` builds a session or module template in the
+    environment ``_isolated`` gives a test (such fixtures run before it does)."""
+    return _isolated_environment
 
 
 @pytest.fixture
@@ -39,9 +60,28 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "partnership.db"
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """A database file with every built-in migration applied and no partnership in it yet.
+
+    Migrating a new file takes about 0.2 s; copying this one takes milliseconds. Copy it
+    to a path (``shutil.copyfile``) and ``partnership.create`` there does everything else
+    it does on a new file (the partnership row, the change log), with nothing pending.
+    Migrations themselves stay tested: by building this, by ``init`` and ``demo`` through
+    the CLI, and by the upgrade fixtures.
+    """
+    from partnership.store import Store
+
+    path = tmp_path_factory.mktemp("migrated") / "migrated.db"
+    Store.open(path, create=True).close()
+    assert not Path(f"{path}-wal").exists(), "the template must be whole in its main file"
+    return path
+
+
 @pytest.fixture
-def p(db_path):
-    """An empty partnership in a real file."""
+def p(db_path, migrated_template):
+    """An empty partnership in a real file (its schema copied from ``migrated_template``)."""
+    shutil.copyfile(migrated_template, db_path)
     with partnership.create(db_path, name="Test Partnership", governance="alliance") as opened:
         yield opened
 
@@ -115,13 +155,39 @@ def unchanged():
     return check
 
 
-@pytest.fixture
-def published(demo_path, tmp_path):
-    """The demo, published to public.db (with public.metadata.yml beside it)."""
-    target = tmp_path / "site" / "public.db"
+@pytest.fixture(scope="session")
+def _published_template(_demo_template, tmp_path_factory):
+    """The demo published once per session: the working file as publish left it (metrics
+    refreshed) and what publish returned (the public file, its metadata beside it)."""
+    folder = tmp_path_factory.mktemp("published")
+    working = folder / "demo.db"
+    shutil.copy(_demo_template, working)
+    target = folder / "site" / "public.db"
     target.parent.mkdir()
-    with partnership.open(demo_path) as p:
-        from partnership.reporting.publish import publish
+    with _isolated_environment(), partnership.open(working) as p:
+        from partnership.reporting.build import publish
 
         result = publish(p, target)
-    return target, result
+    assert not Path(f"{working}-wal").exists() and not Path(f"{target}-wal").exists()
+    return working, result
+
+
+@pytest.fixture
+def published(demo_path, tmp_path, _published_template):
+    """The demo, published to public.db (with public.metadata.yml beside it).
+
+    As if ``publish`` had run on ``demo_path`` in this test: ``demo_path`` is the working
+    file as the session's one publish left it, and the public file and its metadata are
+    copies of what that publish wrote (publishing takes ~0.3 s; copying, milliseconds)."""
+    import copy
+
+    import attrs
+
+    working, result = _published_template
+    shutil.copy(working, demo_path)
+    target = tmp_path / "site" / "public.db"
+    target.parent.mkdir()
+    shutil.copy(result.path, target)
+    metadata = target.with_name(Path(result.metadata_path).name)
+    shutil.copy(result.metadata_path, metadata)
+    return target, attrs.evolve(copy.deepcopy(result), path=str(target), metadata_path=str(metadata))

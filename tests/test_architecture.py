@@ -79,6 +79,7 @@ def test_no_import_circles() -> None:
     assert not cycles, f"import circles: {cycles[:3]}"
 
 
+@pytest.mark.slow
 def test_a_feature_module_can_be_imported_first() -> None:
     """Importing one feature's commands in a fresh process does not build the whole CLI
     (which would import that module again, half-done)."""
@@ -118,7 +119,7 @@ def test_migration_names_and_order_are_pinned() -> None:
     """These names are recorded in users' files: never rename or reorder them."""
     assert schema.BUILTIN_ORDER == (
         "m001_core", "m040_meetings", "m050_pairs", "m051_assess", "m052_governance_answers",
-        "m020_measure", "m010_gaps", "m030_commitments")
+        "m020_measure", "m010_gaps", "m030_commitments", "m021_indicator_status_view")
     assert default_registry().migration_sets[0].names == list(schema.BUILTIN_ORDER)
 
 
@@ -161,12 +162,13 @@ def test_every_public_table_view_and_column_is_described(published) -> None:
         conn.close()
 
 
+@pytest.mark.slow
 def test_a_published_file_served_in_a_fresh_process_links_every_view(published) -> None:
     """The home page's view links come from the file, not from what a process imported."""
     target, result = published
     code = (
         "import asyncio, sys\n"
-        "from partnership.reporting.publish import make_datasette\n"
+        "from partnership.reporting.serve import make_datasette\n"
         "ds = make_datasette(sys.argv[1], sys.argv[2])\n"
         "print(asyncio.run(ds.client.get('/')).text)\n")
     out = subprocess.run([sys.executable, "-c", code, str(target), str(result.metadata_path)],
@@ -185,3 +187,25 @@ def test_the_library_does_not_import_click(module: str) -> None:
 
 def test_public_data_and_hookimpl_are_exported() -> None:
     assert partnership.PublicData and partnership.PublicQuery and partnership.hookimpl
+
+
+def test_a_view_in_both_files_has_one_definition(demo_path, published) -> None:
+    """A view the working file and the public file both hold (indicator_status, gaps,
+    the ledger ...) is built from one definition: the same columns in both."""
+    import sqlite3
+
+    target, _ = published
+
+    def views(path: Path) -> dict[str, list[str]]:
+        conn = sqlite3.connect(path)
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+            return {n: [c[1] for c in conn.execute(f"PRAGMA table_info([{n}])")] for n in names}
+        finally:
+            conn.close()
+
+    working, public = views(demo_path), views(target)
+    shared = set(working) & set(public)
+    assert "indicator_status" in shared
+    for name in sorted(shared):
+        assert working[name] == public[name], name

@@ -105,7 +105,7 @@ def test_bad_input_leaves_the_database_unchanged(members, db_path, unchanged):
 
 def test_who_answered_is_not_published(demo_path, tmp_path):
     import partnership
-    from partnership.reporting.publish import publish
+    from partnership.reporting.build import publish
 
     target = tmp_path / "public.db"
     with partnership.open(demo_path) as p:

@@ -16,6 +16,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM),
                        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"),
 ]

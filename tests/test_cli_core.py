@@ -3,29 +3,50 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from partnership.cli import cli
+
+
+@pytest.fixture(scope="module")
+def _lead_template(tmp_path_factory, isolated_environment) -> Path:
+    """The lead's partnership, typed once per module through the command line."""
+    path = tmp_path_factory.mktemp("lead") / "partnership.db"
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(cli, ["--db", str(path), *args], catch_exceptions=False)
+
+    with isolated_environment():
+        assert run("init", "Lancaster Community Safety Partnership", "--purpose", "Safer streets",
+                   "--governance", "alliance").exit_code == 0
+        for args in [
+            ("partner", "add", "lancs-police", "--name", "Lancashire Constabulary", "--kind", "police"),
+            ("partner", "add", "lancs-council", "--name", "Lancaster City Council", "--kind", "council"),
+            ("person", "add", "jo-bloggs", "--name", "Jo Bloggs", "--partner", "lancs-police",
+             "--email", "jo@example.org", "--phone", "01524 111222"),
+            ("outcome", "add", "fewer-repeat-asb", "--title",
+             "Fewer residents suffer repeated anti-social behaviour", "--beneficiaries", "Residents"),
+            ("stake", "add", "fewer-repeat-asb", "lancs-police", "--motivation", "Officer time"),
+            ("stake", "add", "fewer-repeat-asb", "lancs-council", "--motivation", "Residents' survey"),
+            ("contribution", "add", "fewer-repeat-asb", "lancs-police", "--kind", "people",
+             "--description", "Two PCSOs", "--amount", "2", "--unit", "FTE", "--additional"),
+        ]:
+            result = run(*args)
+            assert result.exit_code == 0, result.output
+    assert not Path(f"{path}-wal").exists(), "the template must be whole in its main file"
+    return path
 
 
 @pytest.fixture
-def lead(run):
-    """A partnership built entirely through the command line."""
-    assert run("init", "Lancaster Community Safety Partnership", "--purpose", "Safer streets",
-               "--governance", "alliance").exit_code == 0
-    for args in [
-        ("partner", "add", "lancs-police", "--name", "Lancashire Constabulary", "--kind", "police"),
-        ("partner", "add", "lancs-council", "--name", "Lancaster City Council", "--kind", "council"),
-        ("person", "add", "jo-bloggs", "--name", "Jo Bloggs", "--partner", "lancs-police",
-         "--email", "jo@example.org", "--phone", "01524 111222"),
-        ("outcome", "add", "fewer-repeat-asb", "--title",
-         "Fewer residents suffer repeated anti-social behaviour", "--beneficiaries", "Residents"),
-        ("stake", "add", "fewer-repeat-asb", "lancs-police", "--motivation", "Officer time"),
-        ("stake", "add", "fewer-repeat-asb", "lancs-council", "--motivation", "Residents' survey"),
-        ("contribution", "add", "fewer-repeat-asb", "lancs-police", "--kind", "people",
-         "--description", "Two PCSOs", "--amount", "2", "--unit", "FTE", "--additional"),
-    ]:
-        result = run(*args)
-        assert result.exit_code == 0, result.output
+def lead(run, db_path, _lead_template):
+    """A partnership built entirely through the command line (typed once per module by
+    ``_lead_template``; each test gets its own copy of the file)."""
+    shutil.copyfile(_lead_template, db_path)
     return run
 
 
@@ -87,7 +108,8 @@ def test_check_filters_by_step(lead):
         (("partner", "add", "lancs-police", "--name", "Again"), "partner 'lancs-police' already exists"),
         (("partner", "add", "Bad Slug", "--name", "X"), "for example 'bad-slug'"),
         (("partner", "add", "fire", "--name", "Fire", "--kind", "flames"), "kind must be one of"),
-        (("person", "add", "sam", "--name", "Sam", "--partner", "lancs-polise"), "did you mean 'lancs-police'"),
+        (("person", "add", "sam", "--name", "Sam", "--partner", "lancs-polise"),
+         "did you mean 'lancs-police'"),
         (("stake", "add", "fewer-repeat-asx", "lancs-police"), "no outcome 'fewer-repeat-asx'"),
         (("contribution", "add", "fewer-repeat-asb", "lancs-police", "--description", "x",
           "--amount", "lots", "--unit", "FTE"), "amount must be a number"),

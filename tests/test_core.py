@@ -6,11 +6,10 @@ import json
 import sqlite3
 
 import pytest
+from plugin_files import plugin_dir
 
 import partnership
-from plugin_files import plugin_dir
 from partnership import errors
-
 
 # -- library API -------------------------------------------------------------------
 
@@ -320,7 +319,9 @@ def test_migration_from_first_schema(tmp_path):
 
 # -- import / export ------------------------------------------------------------------------
 
-def test_export_import_round_trip(demo_path, tmp_path):
+def test_export_import_round_trip(demo_path, tmp_path, migrated_template):
+    import shutil
+
     from partnership import exchange
 
     with partnership.open(demo_path) as p:
@@ -328,6 +329,7 @@ def test_export_import_round_trip(demo_path, tmp_path):
     for fmt in ("yaml", "json"):
         path = tmp_path / f"export.{fmt}"
         path.write_text(exchange.dumps(original, fmt))
+        shutil.copyfile(migrated_template, tmp_path / f"copy-{fmt}.db")  # the schema, pre-built
         with partnership.create(tmp_path / f"copy-{fmt}.db", name="placeholder") as copy:
             exchange.import_document(copy, path)
             assert exchange.export_data(copy) == original

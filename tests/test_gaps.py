@@ -11,7 +11,7 @@ import pytest
 import partnership
 from partnership.errors import Conflict, NotFound, ValidationError
 
-O = "fewer-repeat-asb"
+O = "fewer-repeat-asb"  # noqa: E741 (the outcome most tests use; short for readability)
 
 
 @pytest.fixture
@@ -299,9 +299,9 @@ def test_running_totals_stay_true_through_random_writes(asb):
             elif action < 0.94:
                 p.gaps.update_need(outcome, need, essential=rng.random() < 0.5)
             else:
-                rng.choice([lambda: p.gaps.seek(outcome, need, candidate="Someone"),
-                            lambda: p.gaps.accept(outcome, need, reason="Fine"),
-                            lambda: p.gaps.reopen(outcome, need)])()
+                rng.choice([lambda o=outcome, n=need: p.gaps.seek(o, n, candidate="Someone"),
+                            lambda o=outcome, n=need: p.gaps.accept(o, n, reason="Fine"),
+                            lambda o=outcome, n=need: p.gaps.reopen(o, n)])()
         except partnership.errors.PartnershipError:
             pass
     conn = p.store.conn
@@ -317,8 +317,9 @@ def test_public_views_are_registered_and_publish(demo_path, tmp_path):
     from partnership.plugins import default_registry
 
     PUBLIC_VIEWS = {d.name for d in default_registry().public if getattr(d, 'kind', '') == 'view'}
-    public_tables = lambda: {d.name for d in default_registry().public if getattr(d, 'copy', None) is not None}  # noqa: E731
-    from partnership.reporting.publish import publish
+    public_tables = lambda: {d.name for d in default_registry().public  # noqa: E731
+                             if getattr(d, 'copy', None) is not None}
+    from partnership.reporting.build import publish
 
     assert {"gaps", "outcome_verdicts", "capacity_use"} <= set(PUBLIC_VIEWS)
     assert {"needs", "need_totals", "outcome_totals", "gap_states", "capacities"} <= set(public_tables())
@@ -360,7 +361,9 @@ def test_old_database_upgrades_with_contributions_kept(tmp_path):
         assert gap(p, "staff", outcome="o")["met"] == 1
 
 
-def test_export_import_round_trip(asb, tmp_path):
+def test_export_import_round_trip(asb, tmp_path, migrated_template):
+    import shutil
+
     from partnership.exchange import dumps, export_data, import_document
 
     contribute(asb, meets="youth-outreach", amount=1, unit="FTE", confidence="likely")
@@ -370,6 +373,7 @@ def test_export_import_round_trip(asb, tmp_path):
     assert data["needs"] and data["capacities"] and data["gap_states"]
     path = tmp_path / "export.json"
     path.write_text(dumps(data, "json"))
+    shutil.copyfile(migrated_template, tmp_path / "copy.db")  # the schema, pre-built
     with partnership.create(tmp_path / "copy.db", name="Copy") as copy:
         import_document(copy, path)
         assert copy.gaps.gaps() == asb.gaps.gaps()

@@ -54,7 +54,7 @@ def test_bad_answers(small, db_path, unchanged):
 
 def test_published_with_the_model(demo_path, tmp_path):
     import partnership
-    from partnership.reporting.publish import publish
+    from partnership.reporting.build import publish
 
     target = tmp_path / "public.db"
     with partnership.open(demo_path) as p:

@@ -55,6 +55,7 @@ def base(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, len(COMMANDS) - 1), a=nasty, b=nasty, c=nasty)
 def test_no_traceback_and_unchanged_on_error(base, tmp_path, which, a, b, c):
@@ -94,6 +95,7 @@ LINK_COMMANDS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, len(LINK_COMMANDS) - 1), link=urls)
 def test_a_typed_link_is_a_web_address_or_a_one_line_refusal(base, tmp_path, which, link):
@@ -115,6 +117,7 @@ def test_a_typed_link_is_a_web_address_or_a_one_line_refusal(base, tmp_path, whi
             assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edge=st.sampled_from(["\n", "\r\n", " ", "\t", "\x0b", "\u2028", "\x00"]),
        slug=st.sampled_from(["county-police", "lancs-police", "a", "fewer-repeat-asb"]),

@@ -555,7 +555,7 @@ def test_a_stored_bad_link_is_never_published(small, tmp_path):
     """A link stored by an older, more lenient version is left out of the public file."""
     import sqlite3 as _sqlite3
 
-    from partnership.reporting.publish import publish
+    from partnership.reporting.build import publish
 
     small.store.conn.execute("UPDATE partners SET website = 'javascript:alert(1)' "
                              "WHERE slug = 'lancs-police'")

@@ -8,8 +8,8 @@ import json
 import pytest
 
 import partnership
-from partnership.measurement import metrics as bm
 from partnership.errors import AlreadyExists, NotFound, ValidationError
+from partnership.measurement import metrics as bm
 from partnership.measurement.service import Indicator
 from partnership.metrics import Series
 
@@ -238,7 +238,8 @@ def test_public_registry():
     from partnership.plugins import default_registry
 
     PUBLIC_VIEWS = {d.name for d in default_registry().public if getattr(d, 'kind', '') == 'view'}
-    public_tables = lambda: {d.name for d in default_registry().public if getattr(d, 'copy', None) is not None}  # noqa: E731
+    public_tables = lambda: {d.name for d in default_registry().public  # noqa: E731
+                             if getattr(d, 'copy', None) is not None}
     PUBLIC_TABLES = public_tables()
 
     assert "metric_values" in PUBLIC_TABLES

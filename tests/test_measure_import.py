@@ -61,7 +61,8 @@ repeat-victims,2025-07-01,5
         with pytest.raises(ImportFileError) as err:
             m.measure.import_csv(path)
     problems = err.value.problems
-    assert problems[0].startswith("line 3: no indicator 'repeat-victim' in this partnership; did you mean 'repeat-victims'")
+    assert problems[0].startswith(
+        "line 3: no indicator 'repeat-victim' in this partnership; did you mean 'repeat-victims'")
     assert problems[1].startswith("line 4: date must be written YYYY-MM-DD")
     assert problems[2].startswith("line 5: value must be a number")
     assert problems[3].startswith("line 6: date 2030-01-01 is in the future")
@@ -100,9 +101,9 @@ def test_skip_bad_imports_good_rows_and_writes_a_reject_file(m, tmp_path):
 
 
 def test_batches_larger_than_one(m, tmp_path, monkeypatch):
-    import partnership.measurement.service as measure
+    import partnership.measurement.csv_import as csv_import
 
-    monkeypatch.setattr(measure, "BATCH", 2)
+    monkeypatch.setattr(csv_import, "BATCH", 2)
     lines = ["indicator,date,value"] + [
         f"repeat-victims,{dt.date(2025, 5, 1) + dt.timedelta(days=i)},{400 - i}" for i in range(7)]
     lines.append("repeat-victims,2025-05-03,1")  # a duplicate in the fourth batch
@@ -138,7 +139,8 @@ def test_cli_import(small, run, tmp_path, db_path, unchanged, monkeypatch):
                             target_date="2027-03-31")
     m.close()
     monkeypatch.setenv("PARTNERSHIP_TODAY", "2026-11-01")
-    bad = write(tmp_path / "bad.csv", "indicator,date,value\nrepeat-victims,2025-07-01,1\nrepeat-victims,x,2\n")
+    bad = write(tmp_path / "bad.csv",
+                "indicator,date,value\nrepeat-victims,2025-07-01,1\nrepeat-victims,x,2\n")
     with unchanged(db_path):
         r = run("observe", "--csv", str(bad))
     assert r.exit_code == 1 and "line 3: date must be written" in r.stderr

@@ -23,7 +23,6 @@ from partnership import outfiles
 from partnership.errors import AlreadyExists, PartnershipError
 
 
-
 def file_digest(path: Path) -> str:
     import hashlib
 
@@ -206,7 +205,7 @@ def test_publish_refuses_to_replace_an_unrelated_metadata_file(demo, run, tmp_pa
 
 
 def test_a_failed_metadata_write_leaves_no_temporary_file(demo, tmp_path, monkeypatch):
-    from partnership.reporting.publish import publish
+    from partnership.reporting.build import publish
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

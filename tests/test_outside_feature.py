@@ -133,6 +133,7 @@ def run(cli, *args):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_an_outside_feature_plugs_into_every_part(feature_cli, demo_path, tmp_path):
     db = tmp_path / "lancs.db"
     db.write_bytes(demo_path.read_bytes())
@@ -175,7 +176,7 @@ def test_an_outside_feature_plugs_into_every_part(feature_cli, demo_path, tmp_pa
     assert "Risks to the shared outcomes." in meta and "From 1 (unlikely) to 5." in meta
     assert "biggest-risks" in meta
     # the served site shows them, with the view linked from the home page
-    from partnership.reporting.publish import make_datasette
+    from partnership.reporting.serve import make_datasette
 
     ds = make_datasette(tmp_path / "pub.db", tmp_path / "pub.metadata.yml")
     import asyncio

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partnership.errors import AlreadyExists, Conflict, NotFound, ValidationError
-from partnership.health.pairs import draw_groups, grouping_cost
+from partnership.health.pairing import draw_groups, grouping_cost
 
 # -- the draw itself, property-based ---------------------------------------------------------------
 
@@ -72,6 +72,7 @@ def _brute_force(people, partner_of, recent):
     return best
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(populations(), st.integers(0, 10_000), st.integers(0, 3))
 def test_everyone_in_exactly_one_pair_or_trio(pop, seed, rounds):
@@ -263,7 +264,7 @@ def test_contacts_csv_is_private(club, tmp_path):
 
 def test_public_database_has_counts_and_outputs_but_no_pairs(demo_path, tmp_path):
     import partnership
-    from partnership.reporting.publish import publish
+    from partnership.reporting.build import publish
 
     target = tmp_path / "public.db"
     with partnership.open(demo_path) as p:

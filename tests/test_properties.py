@@ -4,6 +4,7 @@ round trip unchanged; any text given as a slug either validates or is refused cl
 from __future__ import annotations
 
 import re
+import shutil
 import string
 import unicodedata
 
@@ -15,8 +16,8 @@ from hypothesis import strategies as st
 import partnership
 from partnership import errors, exchange
 from partnership import validators as v
-from partnership.models import ContributionKind, PartnerKind
 from partnership.health.pairs import PairGroup
+from partnership.models import ContributionKind, PartnerKind
 
 slugs = st.from_regex(r"[a-z0-9]{1,10}(-[a-z0-9]{1,10}){0,3}", fullmatch=True)
 texts = st.text(
@@ -29,12 +30,15 @@ SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(slug=slugs, name=texts, kind=st.sampled_from(PartnerKind), description=texts,
        amount=amounts, unit=texts, additional=st.booleans())
-def test_records_round_trip(tmp_path_factory, slug, name, kind, description, amount, unit,
-                            additional):
+def test_records_round_trip(tmp_path_factory, migrated_template, slug, name, kind, description,
+                            amount, unit, additional):
+    # each example copies the session's migrated file instead of migrating three new ones
     path = tmp_path_factory.mktemp("prop") / "p.db"
+    shutil.copyfile(migrated_template, path)
     with partnership.create(path, name=name) as p:
         added = p.partners.add(slug=slug, name=name, kind=kind.value, description=description)
         assert p.partners.get(slug) == added
@@ -47,7 +51,9 @@ def test_records_round_trip(tmp_path_factory, slug, name, kind, description, amo
     for fmt in ("yaml", "json"):
         file = path.with_suffix("." + fmt)
         file.write_text(exchange.dumps(data, fmt), encoding="utf-8")
-        with partnership.create(path.with_name(f"copy-{fmt}.db"), name="x") as copy:
+        copy_path = path.with_name(f"copy-{fmt}.db")
+        shutil.copyfile(migrated_template, copy_path)
+        with partnership.create(copy_path, name="x") as copy:
             exchange.import_document(copy, file)
             assert exchange.export_data(copy) == data
 

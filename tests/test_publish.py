@@ -16,10 +16,10 @@ import yaml
 from plugin_files import plugin_dir
 
 import partnership
-from plugin_files import plugin_dir
-
 from partnership import PublicData
-from partnership.reporting.publish import PublishError, make_datasette, publish
+from partnership.publicdata import PublishError
+from partnership.reporting.build import publish
+from partnership.reporting.serve import make_datasette
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
@@ -28,10 +28,18 @@ def get(ds, path):
     return asyncio.run(ds.client.get(path))
 
 
-@pytest.fixture
-def site(published):
-    target, result = published
-    return make_datasette(target, result.metadata_path)
+@pytest.fixture(scope="module")
+def site(_published_template, tmp_path_factory):
+    """Datasette serving a copy of the published demo, shared by this module's tests: they
+    only read pages of an immutable file (a test that needs the file uses ``published``)."""
+    import shutil
+
+    _, result = _published_template
+    target = tmp_path_factory.mktemp("site") / "public.db"
+    shutil.copy(result.path, target)
+    metadata = target.with_name(Path(result.metadata_path).name)
+    shutil.copy(result.metadata_path, metadata)
+    return make_datasette(target, metadata)
 
 
 def all_text(path: Path) -> str:
@@ -100,7 +108,7 @@ def test_generated_metadata_is_filled_in(published):
 
 def test_every_published_table_view_and_column_is_described(published):
     target, result = published
-    meta = yaml.safe_load(Path(partnership.reporting.publish.METADATA_FILE).read_text())
+    meta = yaml.safe_load(Path(partnership.reporting.metadata.METADATA_FILE).read_text())
     tables = meta["databases"]["public"]["tables"]
     conn = sqlite3.connect(target)
     names = [r[0] for r in conn.execute(
@@ -345,7 +353,8 @@ def test_robots_setting(demo_path, tmp_path):
     with partnership.open(demo_path) as p:
         res = publish(p, tmp_path / "blocked.db", robots="block")
         res2 = publish(p, tmp_path / "open.db", robots="allow")
-    assert "Disallow: /" in get(make_datasette(tmp_path / "blocked.db", res.metadata_path), "/robots.txt").text
+    blocked = make_datasette(tmp_path / "blocked.db", res.metadata_path)
+    assert "Disallow: /" in get(blocked, "/robots.txt").text
     assert "Allow: /" in get(make_datasette(tmp_path / "open.db", res2.metadata_path), "/robots.txt").text
 
 
@@ -488,7 +497,8 @@ def test_serving_on_a_port_in_use_is_one_line(demo_path, run, unchanged):
         with unchanged(demo_path):
             r = run("--db", str(demo_path), "serve", "--port", str(port), db=False)
     assert r.exit_code == 1
-    assert r.stderr == f"Error: port {port} on 127.0.0.1 is already in use; stop the other server or choose another with --port\n"
+    assert r.stderr == (f"Error: port {port} on 127.0.0.1 is already in use; stop the other server or "
+                        f"choose another with --port\n")
     assert not demo_path.with_name("demo.public.db").exists()
 
 
@@ -507,7 +517,8 @@ def test_only_serve_pays_for_importing_datasette(demo_path, tmp_path, command):
             "try:\n"
             "    cli.main(sys.argv[1:], standalone_mode=False)\n"
             "finally:\n"
-            "    print('datasette loaded' if 'datasette' in sys.modules else 'no datasette', file=sys.stderr)\n")
+            "    print('datasette loaded' if 'datasette' in sys.modules else 'no datasette', "
+            "file=sys.stderr)\n")
     args = ["--db", str(demo_path)] + [a.replace("{tmp}", str(tmp_path)) for a in command]
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     assert out.stderr.strip().splitlines()[-1] == "no datasette", out.stderr[-500:]

@@ -71,6 +71,7 @@ def lead_folder(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_every_command_of_the_tour_works_in_order(lead_folder):
     runner = CliRunner()
     ran = []

@@ -1,12 +1,12 @@
 """Reliability under load and faults: concurrent writers, SIGKILL, old files, the site.
 
-The scripts live in bench/reliability.py (which prints the same checks with their
-figures); these tests run them at bounded sizes and assert what must hold.
+The checks live in tests/reliability_checks.py; these tests run them at bounded sizes
+and assert what must hold (bench/reliability.py runs the same checks at larger sizes
+and prints their figures).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sqlite3
 import subprocess
@@ -15,33 +15,31 @@ import time
 from pathlib import Path
 
 import pytest
+import reliability_checks as rel
 
 import partnership
 from partnership import schema
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("reliability", ROOT / "bench" / "reliability.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-rel = _load_bench()
-
-
 def show(name: str, figures: dict) -> None:
-    """Print the bench line (visible with pytest -s), so a CI log carries the figures."""
+    """Print the check's line (visible with pytest -s), so a CI log carries the figures."""
     print("\n" + rel.line(name, figures))
+
+
+@pytest.fixture(scope="module")
+def rel_demo(tmp_path_factory) -> Path:
+    """The demo as the checks build it (``partnership demo`` in a child, clock fixed), built
+    once for this module; each check works on its own copy."""
+    return rel.build_demo(tmp_path_factory.mktemp("rel-demo") / "demo.db")
 
 
 # -- concurrent writers ---------------------------------------------------------------
 
-def test_concurrent_writers_lose_nothing_and_never_see_locked(tmp_path):
-    figures = rel.concurrent_writers(tmp_path, processes=4, per_process=60)
+@pytest.mark.slow
+def test_concurrent_writers_lose_nothing_and_never_see_locked(tmp_path, rel_demo):
+    figures = rel.concurrent_writers(tmp_path, processes=4, per_process=60, demo=rel_demo)
     show("writers", figures)
     assert figures["problems"] == []
     assert figures["ok"] == figures["writes"] == 240
@@ -49,6 +47,7 @@ def test_concurrent_writers_lose_nothing_and_never_see_locked(tmp_path):
     assert figures["log_entries"] == 240
 
 
+@pytest.mark.slow
 def test_concurrent_first_open_of_an_old_file_upgrades_it_once(tmp_path):
     """Four processes opening a schema-1 file at once: all succeed, migrated once."""
     db = tmp_path / "old.db"
@@ -70,26 +69,28 @@ def test_concurrent_first_open_of_an_old_file_upgrades_it_once(tmp_path):
 
 # -- crash safety ------------------------------------------------------------------------
 
-def test_bulk_import_killed_at_random_points_leaves_all_or_nothing(tmp_path):
-    figures = rel.crash_import(tmp_path, repetitions=5, rows=20000, seed=1)
+@pytest.mark.slow
+def test_bulk_import_killed_at_random_points_leaves_all_or_nothing(tmp_path, rel_demo):
+    figures = rel.crash_import(tmp_path, repetitions=5, rows=20000, seed=1, demo=rel_demo)
     show("crash-import", figures)
     assert figures["problems"] == []
     assert figures["survived"] == figures["repetitions"] == 5
 
 
-def test_publish_killed_at_random_points_leaves_the_old_or_the_new_file(tmp_path):
-    figures = rel.crash_publish(tmp_path, repetitions=4, seed=2)
+@pytest.mark.slow
+def test_publish_killed_at_random_points_leaves_the_old_or_the_new_file(tmp_path, rel_demo):
+    figures = rel.crash_publish(tmp_path, repetitions=4, seed=2, demo=rel_demo)
     show("crash-publish", figures)
     assert figures["problems"] == []
     assert figures["survived"] == figures["repetitions"] == 4
 
 
-def test_a_torn_public_file_would_be_caught(tmp_path):
+def test_a_torn_public_file_would_be_caught(tmp_path, demo_path):
     """The crash check can fail: half a database is recognised as torn."""
-    db = rel.build_demo(tmp_path / "demo.db")
+    db = demo_path
     public = tmp_path / "public.db"
     with partnership.open(db) as p:
-        from partnership.reporting.publish import publish
+        from partnership.reporting.build import publish
 
         publish(p, public)
     data = public.read_bytes()
@@ -139,18 +140,23 @@ def test_every_old_file_opens_migrates_and_keeps_every_row(fixture, tmp_path, ru
     assert fixture.read_bytes()[:16] == b"SQLite format 3\x00"  # the fixture itself untouched
 
 
+@pytest.mark.slow
 def test_upgrade_summary_covers_every_fixture(tmp_path):
     figures = rel.upgrade_fixtures(tmp_path)
     show("upgrades", figures)
     assert figures["problems"] == []
     assert figures["fixtures"] == len(FIXTURE_FILES)
+    # the one line bench/reliability.py prints for the check
+    summary = rel.line("upgrades", figures).splitlines()
+    assert summary[0].startswith("ok   upgrades") and "fixtures upgraded" in summary[0]
 
 
 # -- the public site under load --------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for memory")
-def test_served_site_takes_a_burst_of_requests(tmp_path):
-    figures = rel.site_load(tmp_path, requests=150, concurrency=8, endless=3)
+def test_served_site_takes_a_burst_of_requests(tmp_path, rel_demo):
+    figures = rel.site_load(tmp_path, requests=150, concurrency=8, endless=3, demo=rel_demo)
     show("site", figures)
     assert figures["problems"] == []
     assert figures["errors_5xx"] == 0
@@ -159,7 +165,7 @@ def test_served_site_takes_a_burst_of_requests(tmp_path):
 
 
 def test_publish_clears_only_temp_files_whose_writer_is_gone(tmp_path):
-    from partnership.reporting.publish import _remove_abandoned
+    from partnership.reporting.build import _remove_abandoned
 
     target = tmp_path / "public.db"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -174,11 +180,12 @@ def test_publish_clears_only_temp_files_whose_writer_is_gone(tmp_path):
     assert running.exists() and other.exists()
 
 
-def test_backups_taken_while_four_writers_write_are_whole(tmp_path):
-    db = rel.build_demo(tmp_path / "busy.db")
+@pytest.mark.slow
+def test_backups_taken_while_four_writers_write_are_whole(tmp_path, rel_demo):
+    db = rel.build_demo(tmp_path / "busy.db", rel_demo)
     start_at = time.time() + 1.5
     writers = [subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "reliability.py"), "--writer", str(db), str(k), "45",
+        [sys.executable, rel.__file__, "--writer", str(db), str(k), "45",
          repr(start_at)], env=rel.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for k in range(4)]
     exe = rel.partnership_exe()
@@ -204,9 +211,3 @@ def test_backups_taken_while_four_writers_write_are_whole(tmp_path):
                           capture_output=True, text=True)
     assert "Traceback" not in done.stderr and "integrity" in done.stdout
 
-
-def test_the_summary_command_prints_one_line_per_check(capsys):
-    assert rel.main(["--only", "upgrades"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("ok   upgrades") and "fixtures upgraded" in out[0]
-    assert out[-1].startswith("all checks passed")

@@ -181,6 +181,7 @@ def base(_demo_template) -> Path:
     return _demo_template
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", sorted(GROUPS))
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -224,6 +225,7 @@ def csv_bytes(draw) -> bytes:
     return content.encode(encoding, errors="replace")
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES * 2, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(content=csv_bytes(), mode=st.sampled_from(["all", "skip-bad", "replace", "import"]))
@@ -293,6 +295,7 @@ def dead_pid() -> int:
     return gone.pid
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES * 2, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(command=st.sampled_from(sorted(OUTPUT_COMMANDS)), kind=st.sampled_from(TARGET_KINDS),
@@ -370,5 +373,6 @@ def test_every_output_file_survives_hostile_paths(base, tmp_path, dead_pid, comm
     if kind == "unrelated-file" and not force:
         assert out.read_text() == "my own notes\n"
     # no temporary file of this process left behind
+    own = f"partnership-tmp-{os.getpid()}-"
     assert not [f for f in folder.iterdir()
-                if f"partnership-tmp-{os.getpid()}-" in f.name and f.name != f".out.file.partnership-tmp-{os.getpid()}-0abc"]
+                if own in f.name and f.name != f".out.file.{own}0abc"]

@@ -11,10 +11,10 @@ import sqlite3
 import time
 
 import pytest
+from plugin_files import plugin_dir
 
 import partnership
-from plugin_files import plugin_dir
-from partnership.reporting.publish import publish
+from partnership.reporting.build import publish
 
 FOREVER = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
 
@@ -109,10 +109,11 @@ def records(path):
 
 @pytest.fixture
 def bad_checks(tmp_path, monkeypatch):
-    monkeypatch.setenv("PARTNERSHIP_CHECK_TIME_LIMIT", "0.5")
+    monkeypatch.setenv("PARTNERSHIP_PLUGIN_TIME_LIMIT", "0.5")
     return plugin_dir(tmp_path, **BAD_CHECKS)
 
 
+@pytest.mark.slow
 def test_bad_checks_are_reported_by_name_and_the_rest_run(demo_path, bad_checks, run, unchanged):
     run.db = demo_path
     with partnership.open(demo_path) as p:
@@ -236,11 +237,12 @@ def test_bad_publish_plugins_leave_both_files_alone(name, demo_path, tmp_path, r
         assert run("--plugins-dir", str(directory), "status").exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_plugin_view_that_never_ends_does_not_hang_the_site(demo_path, tmp_path):
     """An endless plugin view is published (views are not run), and the site's time limit stops it."""
     import asyncio
 
-    from partnership.reporting.publish import make_datasette
+    from partnership.reporting.serve import make_datasette
 
     directory = plugin_dir(tmp_path, forever=f"""
         from partnership.hookspecs import hookimpl
@@ -328,8 +330,7 @@ ESCAPES = """
 
 @pytest.fixture
 def escapes(tmp_path, monkeypatch):
-    monkeypatch.setenv("PARTNERSHIP_CHECK_TIME_LIMIT", "0.5")
-    monkeypatch.setenv("PARTNERSHIP_METRIC_TIME_LIMIT", "0.5")
+    monkeypatch.setenv("PARTNERSHIP_PLUGIN_TIME_LIMIT", "0.5")
     return plugin_dir(tmp_path, escapes=ESCAPES)
 
 
@@ -357,6 +358,7 @@ def _assert_sandboxed(p, partners_seen: int) -> None:
     assert p.store.query("SELECT count(*) AS n FROM changes")[0]["n"] > 0
 
 
+@pytest.mark.slow
 def test_plugins_are_sandboxed_inside_an_open_transaction(tmp_path, escapes):
     path = tmp_path / "p.db"
     partnership.create(path, name="T", governance="alliance").close()
@@ -372,12 +374,14 @@ def test_plugins_are_sandboxed_inside_an_open_transaction(tmp_path, escapes):
     conn.close()
 
 
+@pytest.mark.slow
 def test_plugins_are_sandboxed_on_an_in_memory_partnership(escapes):
     with partnership.create(":memory:", name="T", governance="alliance", plugins_dir=escapes) as p:
         p.partners.add(slug="police", name="Police", kind="police")
         _assert_sandboxed(p, 1)
 
 
+@pytest.mark.slow
 def test_plugins_are_sandboxed_on_a_file_outside_a_transaction(tmp_path, escapes):
     path = tmp_path / "p.db"
     with partnership.create(path, name="T", governance="alliance", plugins_dir=escapes) as p:
@@ -425,7 +429,7 @@ def test_plugin_public_data_holding_private_fields_is_refused(leak, small, tmp_p
             register({LEAKS[leak]})
     """)
     public = tmp_path / "public.db"
-    from partnership.reporting.publish import PublishError
+    from partnership.publicdata import PublishError
 
     with partnership.open(small.store.path, plugins_dir=directory) as p, \
             pytest.raises(PublishError) as caught:

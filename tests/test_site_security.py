@@ -21,25 +21,31 @@ from pathlib import Path
 import pytest
 import yaml
 
-import partnership
-from partnership.reporting.publish import make_datasette, publish
+from partnership.reporting.serve import make_datasette
 
 
 def get(ds, path, **kwargs):
     return asyncio.run(ds.client.get(path, **kwargs))
 
 
-@pytest.fixture
-def published(demo_path, tmp_path):
-    target = tmp_path / "site" / "public.db"
-    target.parent.mkdir()
-    with partnership.open(demo_path) as p:
-        result = publish(p, target)
-    return target, Path(result.metadata_path)
+@pytest.fixture(scope="module")
+def published(_published_template, tmp_path_factory):
+    """A copy of the published demo, as (public file, metadata file), shared by this
+    module's tests: none writes to it (the file is served immutable)."""
+    import shutil
+
+    _, result = _published_template
+    target = tmp_path_factory.mktemp("site") / "public.db"
+    shutil.copy(result.path, target)
+    metadata = target.with_name(Path(result.metadata_path).name)
+    shutil.copy(result.metadata_path, metadata)
+    return target, metadata
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def site(published):
+    """The Datasette serving ``published``, shared by this module's tests (each test that
+    changes the metadata builds its own with ``with_metadata``)."""
     target, metadata = published
     return make_datasette(target, metadata)
 
@@ -61,6 +67,7 @@ def root_cookies(ds):
 # -- permissions: the home page asks Datasette like every other page ---------------------------
 
 
+@pytest.mark.slow
 def test_the_home_page_obeys_allow_false(published, tmp_path):
     ds = with_metadata(published, tmp_path, lambda m: m.update(allow=False))
     for path in ("/public", "/public/partners", "/"):
@@ -74,6 +81,7 @@ def test_the_home_page_obeys_allow_false(published, tmp_path):
     assert r.status_code == 200 and 'id="outcomes"' in r.text
 
 
+@pytest.mark.slow
 def test_the_home_page_shows_nothing_of_a_database_or_table_it_may_not(published, tmp_path):
     def deny_database(meta):
         meta["databases"]["public"]["allow"] = False
@@ -140,6 +148,7 @@ def pages_to_check(ds) -> list[str]:
     return pages + [h for h in links if not h.endswith((".atom", ".css", ".json", ".csv"))]
 
 
+@pytest.mark.slow
 def test_no_page_runs_inline_script(site):
     checked = 0
     scripts = set()
@@ -320,6 +329,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_serve_while_a_download_is_stuck(demo_path, tmp_path):
     """A client that asks for the whole database and never reads it used to keep
     'serve' running after Ctrl+C (uvicorn waited for the response for ever)."""

@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "Series": "metrics",
     "PublicData": "publicdata",
     "PublicQuery": "publicdata",
+    "publish": "reporting.build",
     "PartnershipError": "errors",
     "ValidationError": "errors",
     "NotFound": "errors",
@@ -74,3 +75,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .metrics import Metric, Series  # noqa: F401
     from .publicdata import PublicData, PublicQuery  # noqa: F401
     from .readonly import ReadOnlyView  # noqa: F401
+    from .reporting.build import publish  # noqa: F401

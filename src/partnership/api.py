@@ -30,13 +30,15 @@ from .store import Store, now_utc
 if TYPE_CHECKING:
     import pluggy
 
+    from .checks import Check, Finding
     from .commitments.service import Commitments
     from .gaps.service import Gaps
     from .health.assess import Assessments
     from .health.governance import GovernanceQuestions
     from .health.pairs import Pairs
     from .measurement.service import Measure
-    from .meetings.service import Meetings, Updates
+    from .meetings.service import Meetings
+    from .meetings.updates import Updates
 
 def today() -> dt.date:
     """Today's date, or ``$PARTNERSHIP_TODAY`` (for demos and tests with a fixed clock)."""
@@ -111,7 +113,7 @@ class Partnership:
             with store.transaction():
                 row = to_row(info)
                 row.update(id=1, created_at=now_utc())
-                store.db["partnership"].insert(row)
+                store.db.table("partnership").insert(row)
                 store.log("add", "partnership", "1", f"partnership created: {info.name}",
                           to_row(info))
         except BaseException:
@@ -144,7 +146,7 @@ class Partnership:
             old, new = to_row(before), to_row(after)
             changed = {k: v for k, v in new.items() if old[k] != v}
             if changed:
-                self.store.db["partnership"].update(1, changed)
+                self.store.db.table("partnership").update(1, changed)
                 self.store.log("update", "partnership", "1",
                                f"partnership: changed {', '.join(sorted(changed))}",
                                {"changed": changed, "before": {k: old[k] for k in changed}})
@@ -189,7 +191,7 @@ class Partnership:
     @cached_property
     def updates(self) -> Updates:
         """Step 5: written progress updates, the alternative to meeting (public)."""
-        from .meetings.service import Updates
+        from .meetings.updates import Updates
 
         return Updates(self)
 
@@ -272,12 +274,12 @@ class Partnership:
     def plugin_manager(self) -> pluggy.PluginManager:
         return self.registry.pm
 
-    def checks(self, scope: str = "partnership") -> list[Any]:
+    def checks(self, scope: str = "partnership") -> list[Check]:
         from .checks import collect_checks
 
         return [c for c in collect_checks(self.plugin_manager) if c.scope == scope]
 
-    def check(self, *, scope: str = "partnership", options: dict[str, Any] | None = None) -> list[Any]:
+    def check(self, *, scope: str = "partnership", options: dict[str, Any] | None = None) -> list[Finding]:
         """Run every check of ``scope`` (built-in and plugin) and return the findings."""
         from .checks import run_checks
         from .readonly import ReadOnlyView

@@ -27,8 +27,9 @@ _PAST = {"add": "added", "update": "updated", "remove": "removed", "import": "im
 
 def non_public_labels(models: Iterable[type]) -> frozenset[str]:
     """The change-log names (``Entity.label``) of the stored ``models`` that are not public."""
-    return frozenset(cls.__entity__.label for cls in models  # type: ignore[attr-defined]
-                     if not cls.__entity__.public)  # type: ignore[attr-defined]
+    from .records import entity_of
+
+    return frozenset(entity_of(cls).label for cls in models if not entity_of(cls).public)
 
 
 def count_summary(label: str, action: str, count: int = 1) -> str:

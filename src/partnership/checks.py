@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 from attrs import define, field
 
 from .errors import PluginError
-from .readonly import PluginConnections, ReadOnlyView, TimedOut, read_only, run_with_time_limit
+from .readonly import PluginTimedOut, ReadOnlyView, Sandbox
 
 __all__ = ["Severity", "Finding", "Check", "collect_checks", "run_checks"]
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     PROBLEM = "problem"
     WARNING = "warning"
     INFO = "info"
@@ -68,13 +68,29 @@ class Check:
     plugin: str = ""
 
 
-def collect_registrations(hook: Any, cls: type, what: str) -> list[Any]:
+if TYPE_CHECKING:
+    import pluggy
+
+    class _Registration(attrs.AttrsInstance, Protocol):
+        """What a ``register_*`` hook registers: an attrs instance with a name and a plugin."""
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def plugin(self) -> str: ...
+
+
+_R = TypeVar("_R", bound="_Registration")
+
+
+def collect_registrations(hook: Any, cls: type[_R], what: str) -> list[_R]:
     """Call every implementation of a ``register_*`` hook with a ``register`` callback.
 
     Each registered object must be an instance of ``cls`` with a unique ``name``; it is
     returned with ``plugin`` set to the name of the plugin that registered it. Anything
     else, or a plugin that raises, is a :class:`PluginError` naming the plugin."""
-    found: list[Any] = []
+    found: list[_R] = []
     seen: dict[str, str] = {}
     for impl in hook.get_hookimpls():
         plugin = impl.plugin_name
@@ -88,7 +104,8 @@ def collect_registrations(hook: Any, cls: type, what: str) -> list[Any]:
                     f"{what} '{obj.name}' from plugin '{_plugin}' clashes with the one from "
                     f"'{seen[obj.name]}'; rename one of them")
             seen[obj.name] = _plugin
-            found.append(attrs.evolve(obj, plugin=_plugin))
+            # mypy's attrs plugin evolves only concrete attrs classes, not a type variable
+            found.append(attrs.evolve(obj, plugin=_plugin))  # type: ignore[misc]
 
         try:
             impl.function(register=register)
@@ -101,7 +118,7 @@ def collect_registrations(hook: Any, cls: type, what: str) -> list[Any]:
     return found
 
 
-def collect_checks(pm: Any) -> list[Check]:
+def collect_checks(pm: pluggy.PluginManager) -> list[Check]:
     """Every check registered through the hook, with the plugin that registered it."""
     return collect_registrations(pm.hook.register_checks, Check, "check")
 
@@ -114,20 +131,6 @@ def _findings_of(check: Check, view: ReadOnlyView) -> list[Finding]:
     return produced
 
 
-#: seconds a plugin's check may run before it is stopped (``PARTNERSHIP_CHECK_TIME_LIMIT``)
-DEFAULT_CHECK_TIME_LIMIT = 10.0
-
-
-def check_time_limit() -> float:
-    import os
-
-    try:
-        limit = float(os.environ.get("PARTNERSHIP_CHECK_TIME_LIMIT", DEFAULT_CHECK_TIME_LIMIT))
-    except ValueError:
-        return DEFAULT_CHECK_TIME_LIMIT
-    return limit if limit > 0 else DEFAULT_CHECK_TIME_LIMIT
-
-
 def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView, *,
                path: Any = None) -> list[Finding]:
     """Run each check read-only; a failing check becomes a finding, never an exception.
@@ -137,41 +140,19 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView, *,
     the file at ``path`` opened read-only, or a private copy of what ``conn`` sees when
     ``path`` is None or ``":memory:"`` or a transaction is open), so it cannot write
     whatever it does to that connection, and one that runs longer than
-    :func:`check_time_limit` seconds (an endless query or an endless loop) is abandoned
+    :func:`~partnership.readonly.plugin_time_limit` seconds (an endless query or an endless loop) is abandoned
     and reported like a failing one, and ``check`` still finishes.
     """
-    import time
-
-    from .plugins import is_builtin
-
     findings: list[Finding] = []
-    limit = check_time_limit()
-    connections = PluginConnections(path, conn)
+    sandbox = Sandbox(path, conn)
     for check in checks:
-        deadline = time.monotonic() + limit
-        own = None if is_builtin(check.plugin) else connections.open()
+        def run(c: Any, check: Check = check) -> list[Finding]:
+            return _findings_of(check, view if c is conn else ReadOnlyView(c, view.today, view.options))
+
         try:
-            if own is None:
-                conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-                try:
-                    with read_only(conn):
-                        produced = _findings_of(check, view)
-                finally:
-                    conn.set_progress_handler(None, 0)
-            else:
-                own_view = ReadOnlyView(own, view.today, view.options)
-
-                def in_worker(c: Check = check, v: ReadOnlyView = own_view, o: Any = own) -> list[Any]:
-                    with read_only(o):
-                        return _findings_of(c, v)
-
-                produced = run_with_time_limit(in_worker, limit, own, check.name)
-        except Exception as exc:
-            why = f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, TimedOut) or (time.monotonic() > deadline and "interrupted" in str(exc)):
-                why = (f"took longer than {limit:g} s and was stopped; make it faster or raise "
-                       f"PARTNERSHIP_CHECK_TIME_LIMIT")
-                own = None  # still in use by the abandoned worker
+            produced = sandbox.run(check.plugin, check.name, run)
+        except Exception as exc:  # noqa: BLE001 - a failing check is reported, not raised
+            why = str(exc) if isinstance(exc, PluginTimedOut) else f"{type(exc).__name__}: {exc}"
             findings.append(Finding(
                 rule="check-failed",
                 subject=f"plugin {check.plugin}",
@@ -182,9 +163,6 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView, *,
                 plugin=check.plugin,
             ))
             continue
-        finally:
-            if own is not None:
-                own.close()
         findings.extend(
             attrs.evolve(f, check=f.check or check.name, plugin=check.plugin,
                          step=f.step or check.step)

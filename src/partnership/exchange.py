@@ -1,9 +1,10 @@
 """Import and export of a whole partnership (YAML or JSON) and of single tables (CSV).
 
 An export is a mapping with a ``partnership`` block and one list per section (see
-:meth:`partnership.registry.Registry.models`). Import validates every row first, then writes all of them in one
-transaction, matching existing rows by key, so importing the same file twice changes
-nothing. Any bad row aborts the import with every problem listed and nothing written.
+:meth:`partnership.registry.Registry.models`). Import validates every row first, then
+writes all of them in one transaction, matching existing rows by key, so importing the
+same file twice changes nothing. Any bad row aborts the import with every problem listed
+and nothing written.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -21,16 +22,19 @@ from . import models
 from .converter import structure
 from .errors import ImportFileError, PartnershipError
 from .outfiles import csv_writer_for_people, from_people
-from .records import Collection, to_row
+from .records import Collection, entity_of, to_row
+
+if TYPE_CHECKING:
+    from .api import Partnership
 
 FORMAT = "partnership/1"
 
 def section_names(stored: Sequence[type]) -> dict[str, type]:
     """Each stored model by the name of its export section (models in import order)."""
-    return {m.__entity__.section: m for m in stored}  # type: ignore[attr-defined]
+    return {entity_of(m).section: m for m in stored}
 
 
-def export_data(p: Any, *, include_private: bool = True) -> dict[str, Any]:
+def export_data(p: Partnership, *, include_private: bool = True) -> dict[str, Any]:
     """The whole partnership as plain data, ready for YAML or JSON."""
     info = to_row(p.info())
     data: dict[str, Any] = {"format": FORMAT, "partnership": info}
@@ -44,7 +48,7 @@ def export_data(p: Any, *, include_private: bool = True) -> dict[str, Any]:
                 for a in attrs.fields(cls):
                     if a.metadata.get("private"):
                         row.pop(a.name, None)
-        data[cls.__entity__.section] = rows  # type: ignore[attr-defined]
+        data[entity_of(cls).section] = rows
     return data
 
 
@@ -96,7 +100,8 @@ def _refuse_anchors(raw: str, loader: Any) -> None:
 
     for event in yaml.parse(raw, Loader=loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _AnchorFound(event.start_mark.line + 1)
+            # the parser gives every event it yields its marks (typed as optional)
+            raise _AnchorFound(cast("yaml.Mark", event.start_mark).line + 1)
 
 
 class _AnchorFound(Exception):
@@ -142,7 +147,8 @@ def read_document(path: str | Path, text: str | None = None) -> dict[str, Any]:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         line = line + 1 if line is not None else getattr(exc, "lineno", None)
         where = f" line {line}" if line else ""
-        raise ImportFileError(f"{path}{where} is not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {first}") from None
+        kind = path.suffix.lstrip(".").upper() or "YAML"
+        raise ImportFileError(f"{path}{where} is not valid {kind}: {first}") from None
     if not isinstance(data, dict):
         raise ImportFileError(f"{path} must hold a mapping with 'partnership' and sections like 'partners'")
     return data
@@ -174,12 +180,12 @@ def plan(data: dict[str, Any], source: str, stored: Sequence[type] | None = None
             problems.append(str(exc))
     sections: list[tuple[type, list[Any]]] = []
     for cls in stored:
-        name = cls.__entity__.section  # type: ignore[attr-defined]
+        name = entity_of(cls).section
         rows = data.get(name) or []
         if not isinstance(rows, list):
             problems.append(f"{name} must be a list of rows")
             continue
-        built = []
+        built: list[Any] = []
         for i, row in enumerate(rows):
             try:
                 built.append(structure(cls, row))
@@ -209,7 +215,7 @@ def _match(coll: Collection[Any], model: Any) -> Any:
     return attrs.evolve(model, **{ent.key[0]: found[0]}) if found else model
 
 
-def apply(p: Any, info: dict[str, Any] | None, sections: list[tuple[type, list[Any]]],
+def apply(p: Partnership, info: dict[str, Any] | None, sections: list[tuple[type, list[Any]]],
           source: str) -> dict[str, dict[str, int]]:
     """Write validated sections in one transaction; returns counts per section."""
     counts: dict[str, dict[str, int]] = {}
@@ -219,7 +225,7 @@ def apply(p: Any, info: dict[str, Any] | None, sections: list[tuple[type, list[A
             p.update_info(**info)
         for cls, rows in sections:
             coll = p.collection(cls)
-            name = cls.__entity__.section  # type: ignore[attr-defined]
+            name = entity_of(cls).section
             tally = counts.setdefault(name, {"added": 0, "updated": 0, "unchanged": 0})
             for i, model in enumerate(rows):
                 try:
@@ -231,7 +237,7 @@ def apply(p: Any, info: dict[str, Any] | None, sections: list[tuple[type, list[A
     return counts
 
 
-def import_document(p: Any, path: str | Path) -> dict[str, dict[str, int]]:
+def import_document(p: Partnership, path: str | Path) -> dict[str, dict[str, int]]:
     """Import a YAML or JSON file into an open partnership; all or nothing."""
     data = read_document(path)
     info, sections = plan(data, str(path))
@@ -250,7 +256,7 @@ def read_csv_rows(path: str | Path, cls: type) -> Iterable[tuple[int, dict[str, 
             reader = csv.DictReader(handle)
             fields = [f.strip() for f in (reader.fieldnames or [])]
             names = attrs.fields_dict(cls)
-            label = cls.__entity__.label  # type: ignore[attr-defined]
+            label = entity_of(cls).label
             unknown = [f for f in fields if f not in names]
             if not fields:
                 raise ImportFileError(f"{path} is empty; the first line must name the columns")
@@ -277,7 +283,7 @@ def read_csv_rows(path: str | Path, cls: type) -> Iterable[tuple[int, dict[str, 
             raise ImportFileError(f"{path} is not UTF-8 text; save it as CSV UTF-8 and try again") from None
 
 
-def import_csv(p: Any, path: str | Path, section: str) -> dict[str, dict[str, int]]:
+def import_csv(p: Partnership, path: str | Path, section: str) -> dict[str, dict[str, int]]:
     """Import one section from CSV; every bad row reported with its line, nothing written."""
     known = p.registry.sections()
     if section not in known:
@@ -309,7 +315,7 @@ def import_csv(p: Any, path: str | Path, section: str) -> dict[str, dict[str, in
     return {section: counts}
 
 
-def export_csv(p: Any, section: str, *, include_private: bool = True) -> str:
+def export_csv(p: Partnership, section: str, *, include_private: bool = True) -> str:
     known = p.registry.sections()
     if section not in known:
         raise ImportFileError(f"cannot export '{section}' as CSV; choose one of {', '.join(known)}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import define
 
 from . import outfiles, schema
 from .errors import PartnershipError
+
+if TYPE_CHECKING:
+    from .api import Partnership
 
 
 @define(frozen=True)
@@ -26,7 +29,7 @@ class Diagnosis:
 is_partnership_database = outfiles.sqlite_with_table("partnership")
 
 
-def backup(p: Any, target: str | os.PathLike[str], *, force: bool = False) -> Path:
+def backup(p: Partnership, target: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Copy the database to ``target`` with SQLite's online backup API.
 
     Safe while other processes write: the copy is one consistent snapshot. It is
@@ -57,7 +60,7 @@ def backup(p: Any, target: str | os.PathLike[str], *, force: bool = False) -> Pa
     return target
 
 
-def doctor(p: Any) -> list[Diagnosis]:
+def doctor(p: Partnership) -> list[Diagnosis]:
     """Integrity, foreign keys, schema version, orphaned rows, stale metrics, trend sums
     and stored values that today's checks refuse.
 
@@ -109,7 +112,7 @@ def _validators_of(a: Any) -> set[Any]:
     return set(getattr(found, "_validators", None) or ([found] if found else []))
 
 
-def _stored_values(p: Any) -> list[Diagnosis]:
+def _stored_values(p: Partnership) -> list[Diagnosis]:
     """Links and slugs stored by an older, more lenient version that today's checks refuse
     (they are read as they are; their next update must fix them)."""
     import attrs
@@ -142,7 +145,7 @@ def _stored_values(p: Any) -> list[Diagnosis]:
         passed: set[tuple[str, str]] = set()  # sources and the like repeat row after row
         for row in conn.execute(f"SELECT {columns} FROM [{table}]"):
             where = "/".join(str(k) for k in row[:len(key)])
-            for name, value in zip(checks, row[len(key):]):
+            for name, value in zip(checks, row[len(key):], strict=True):
                 if not isinstance(value, str) or not value or (name, value) in passed:
                     continue
                 try:
@@ -202,7 +205,7 @@ def _trend_sums(conn: sqlite3.Connection) -> list[Diagnosis]:
                       f"observations (first: {sorted(drifted)[0]}); run 'partnership doctor --repair'")]
 
 
-def repair(p: Any) -> list[str]:
+def repair(p: Partnership) -> list[str]:
     """Rebuild the figures the database keeps up to date itself, from the records.
 
     Only derived data is rewritten (the trend sums, then every metric), in one

@@ -19,7 +19,7 @@ to number or word. A *partnership* metric (``scope="partnership"``) gets the
 returns the wrong type or runs past its time limit is recorded in ``metric_runs`` with
 its plugin's name and the error; every other metric still computes. Plugin metrics run
 in a worker thread over their own read-only connection (``mode=ro``), so a hanging one
-is abandoned after the time limit (``PARTNERSHIP_METRIC_TIME_LIMIT`` seconds, default 10).
+is abandoned after the time limit (``PARTNERSHIP_PLUGIN_TIME_LIMIT`` seconds, default 10).
 This holds on every path: on an in-memory database or inside an open transaction the
 connection is a private read-only copy of what the caller sees (see
 :mod:`partnership.readonly`).
@@ -40,20 +40,21 @@ import attrs
 from attrs import define, field
 
 from . import validators as v
-from .readonly import PluginConnections, ReadOnlyView, TimedOut, read_only, run_with_time_limit
+from .readonly import DEFAULT_TIME_LIMIT, PluginTimedOut, ReadOnlyView, Sandbox
 
 if TYPE_CHECKING:
+    import pluggy
+
     from .api import Partnership
     from .measurement.service import Indicator
 
 __all__ = ["Metric", "Series", "MetricRun", "RefreshResult", "collect_metrics", "refresh",
            "is_fresh", "status", "DEFAULT_TIME_LIMIT"]
 
-DEFAULT_TIME_LIMIT = 10.0
 SCOPES = ("indicator", "partnership")
 
 
-def _name(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def _name(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     v.check_slug(f"metric {attribute.name}", value)
 
 
@@ -101,29 +102,28 @@ class Series:
         #: x in days since the baseline date; computed by the host in one SQL pass
         self._sums = sums
 
-    def _load(self) -> None:
+    def _load(self) -> tuple[list[dt.date], list[float]]:
         if self.view is None:
             raise RuntimeError("this series has no observations loaded and no view to read them")
         rows = self.view.query(
             "SELECT date, value FROM observations WHERE indicator = ? ORDER BY date",
             [self.indicator.slug])
         fromiso = dt.date.fromisoformat
-        self._dates = [fromiso(r["date"]) for r in rows]
-        self._values = [r["value"] for r in rows]
+        return [fromiso(r["date"]) for r in rows], [r["value"] for r in rows]
 
     @property
     def dates(self) -> list[dt.date]:
         """The dates of the observations, oldest first."""
         if self._dates is None:
-            self._load()
-        return self._dates  # type: ignore[return-value]
+            self._dates, self._values = self._load()
+        return self._dates
 
     @property
     def values(self) -> list[float]:
         """The observed values, in the order of :attr:`dates`."""
         if self._values is None:
-            self._load()
-        return self._values  # type: ignore[return-value]
+            self._dates, self._values = self._load()
+        return self._values
 
     def __len__(self) -> int:
         if self._values is None and self._count is not None:
@@ -132,7 +132,7 @@ class Series:
 
     @property
     def points(self) -> list[tuple[dt.date, float]]:
-        return list(zip(self.dates, self.values))
+        return list(zip(self.dates, self.values, strict=False))
 
     @property
     def latest(self) -> tuple[dt.date, float] | None:
@@ -184,7 +184,7 @@ class RefreshResult:
 
 # -- collecting ------------------------------------------------------------------------
 
-def collect_metrics(pm: Any) -> list[Metric]:
+def collect_metrics(pm: pluggy.PluginManager) -> list[Metric]:
     """Every metric registered through the hook, with the plugin that registered it.
 
     A registration that is not a :class:`Metric`, or a name registered twice, is a
@@ -253,22 +253,6 @@ def _compute(metric: Metric, series: list[Series] | None, view: ReadOnlyView,
     return out
 
 
-def time_limit_default() -> float:
-    text = os.environ.get("PARTNERSHIP_METRIC_TIME_LIMIT")
-    if text:
-        try:
-            value = float(text)
-            if value > 0:
-                return value
-        except ValueError:
-            pass
-        from .errors import ValidationError
-
-        raise ValidationError(
-            f"PARTNERSHIP_METRIC_TIME_LIMIT must be a number of seconds, like 10 (got '{text}')")
-    return DEFAULT_TIME_LIMIT
-
-
 #: day numbers are taken relative to this one (2000-01-01 is 730120) to keep sums small
 DAY0 = 730000
 #: per indicator: the count and the least-squares sums of (day - DAY0, value) over all
@@ -299,7 +283,8 @@ def _indicators(p: Partnership | sqlite3.Connection) -> list[Indicator]:
         f"SELECT {', '.join(f'[{n}]' for n in names)} FROM indicators ORDER BY slug")
     plain = [i for i, n in enumerate(names) if types[n] is None]
     dates = [i for i, n in enumerate(names) if types[n] is dt.date]
-    enums = [(i, types[n]) for i, n in enumerate(names) if types[n] not in (None, dt.date)]
+    enums = [(i, kind) for i, kind in enumerate(types.values())
+             if kind is not None and kind is not dt.date]
     setattr_ = object.__setattr__
     fromiso = dt.date.fromisoformat
     out = []
@@ -349,41 +334,29 @@ def load_series(p: Partnership | sqlite3.Connection, today: dt.date) -> list[Ser
 def run_metrics(p: Partnership, metrics: Iterable[Metric], *, time_limit: float | None = None,
                 ) -> list[MetricRun]:
     """Compute each metric; a failure becomes a :class:`MetricRun` with ``ok=False``."""
-    from .plugins import is_builtin
-
     metrics = list(metrics)
-    limit = time_limit if time_limit is not None else time_limit_default()
     today = p.today()
     series = load_series(p, today) if any(m.scope == "indicator" for m in metrics) else []
     main_view = ReadOnlyView(p.store.conn, today)
     # plugin code never gets the main connection, on any path (see partnership.readonly)
-    connections = PluginConnections(p.store.path, p.store.conn)
+    sandbox = Sandbox(p.store.path, p.store.conn, time_limit)
     runs = []
     for metric in metrics:
         run = MetricRun(metric=metric.name, plugin=metric.plugin)
         started = time.perf_counter()
-        conn = None if is_builtin(metric.plugin) else connections.open()
+
+        def compute(conn: sqlite3.Connection, metric: Metric = metric) -> list[tuple[str, str, Any]]:
+            if conn is p.store.conn:
+                return _compute(metric, series, main_view, today)
+            view = ReadOnlyView(conn, today)
+            # each plugin gets its own Series objects (sharing the data, read-only by contract)
+            return _compute(metric, [s.copy(view) for s in series], view, today)
+
         try:
-            if conn is None:
-                with read_only(p.store.conn):
-                    run.values = _compute(metric, series, main_view, today)
-            else:
-                view = ReadOnlyView(conn, today)
-                # each plugin gets its own Series objects (sharing the data, read-only by contract)
-                own = [s.copy(view) for s in series]
-                run.values = run_with_time_limit(lambda: _compute(metric, own, view, today), limit,
-                                            conn, metric.name)
-        except TimedOut:
-            run.ok, run.values = False, []
-            run.error = (f"took longer than {limit:g} s and was stopped; make it faster or raise "
-                         f"PARTNERSHIP_METRIC_TIME_LIMIT")
-            conn = None  # still in use by the abandoned thread
+            run.values = sandbox.run(metric.plugin, metric.name, compute)
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported, not raised
             run.ok, run.values = False, []
-            run.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            if conn is not None:
-                conn.close()
+            run.error = str(exc) if isinstance(exc, PluginTimedOut) else f"{type(exc).__name__}: {exc}"
         run.seconds = round(time.perf_counter() - started, 4)
         runs.append(run)
     return runs

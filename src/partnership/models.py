@@ -9,7 +9,8 @@ the change log) and which *refer* to another entity (checked before any write).
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 from attrs import define, field
@@ -35,6 +36,8 @@ __all__ = [
     "is_private",
 ]
 
+_M = TypeVar("_M")
+
 
 @define(frozen=True)
 class Entity:
@@ -53,13 +56,13 @@ class Entity:
 
 
 def entity(table: str, key: tuple[str, ...], label: str, order_by: str = "", section: str = "",
-           match: tuple[str, ...] = (), public: bool = True):
+           match: tuple[str, ...] = (), public: bool = True) -> Callable[[type[_M]], type[_M]]:
     """Class decorator recording how a model is stored; see :class:`Entity`.
 
     It only describes the class: a model is stored once a feature or plugin registers
     it (the ``register_models`` hook)."""
 
-    def wrap(cls: type) -> type:
+    def wrap(cls: type[_M]) -> type[_M]:
         cls.__entity__ = Entity(  # type: ignore[attr-defined]
             table, key, label, order_by or ", ".join(key), section or table, match, public)
         return cls
@@ -84,7 +87,7 @@ def is_private(cls: type, name: str) -> bool:
     return bool(attrs.fields_dict(cls)[name].metadata.get("private"))
 
 
-class Choice(str, enum.Enum):
+class Choice(enum.StrEnum):
     """A closed set of values, written as their lowercase hyphenated value."""
 
     def __str__(self) -> str:
@@ -218,7 +221,7 @@ class Stake:
     motivation: str = field(default="", converter=v.strip, validator=v.optional_text)
 
 
-def _unit_goes_with_amount(instance: Contribution, _a: attrs.Attribute, unit: str | None) -> None:
+def _unit_goes_with_amount(instance: Contribution, _a: attrs.Attribute[Any], unit: str | None) -> None:
     if unit is not None and not isinstance(unit, str):
         raise v.FieldProblem(f"unit must be text (got {v.shown(unit)})")
     if instance.amount is not None and not unit:

@@ -541,6 +541,7 @@ def csv_writer_for_people(f: IO[str], fieldnames: Iterable[str] | None = None,
     if fieldnames is None:
         return _ForPeople(csv.writer(f, **kwargs))
     dict_writer = csv.DictWriter(f, fieldnames=list(fieldnames), **kwargs)
+    # typeshed types DictWriter.writer as csv's own writer; any object with its methods works
     dict_writer.writer = _ForPeople(dict_writer.writer)  # type: ignore[assignment]
     return dict_writer
 

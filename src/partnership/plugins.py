@@ -9,20 +9,22 @@ empty value loads none).
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
 from .errors import PluginError
 from .features import BUILTIN_FEATURES
-from .registry import Registry
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 ENTRY_POINT_GROUP = "partnership"
 
@@ -39,6 +41,8 @@ def is_builtin(name: str) -> bool:
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     if getattr(sys, "_called_from_test", False) and "PARTNERSHIP_LOAD_PLUGINS" not in os.environ:
         return
+    import importlib.metadata
+
     allowed = os.environ.get("PARTNERSHIP_LOAD_PLUGINS")
     names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
     for dist in importlib.metadata.distributions():
@@ -133,6 +137,8 @@ _DEFAULT: list[Registry] = []
 
 def default_registry() -> Registry:
     """The registry of the built-in features and installed plugins (built once)."""
+    from .registry import Registry
+
     if not _DEFAULT:
         _DEFAULT.append(Registry(get_plugin_manager()))
     return _DEFAULT[0]
@@ -156,7 +162,7 @@ CONTRIBUTIONS: dict[str, str] = {
 }
 
 
-def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, object]]:
+def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
     """Each plugin with its source and what it registers (checks, metrics, ...)."""
     adds: dict[str, dict[str, list[dict[str, str]]]] = {}
     for kind, target in CONTRIBUTIONS.items():
@@ -165,7 +171,7 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, object]]:
         for item in collect(pm):
             adds.setdefault(item.plugin, {}).setdefault(kind, []).append(
                 {"name": item.name, "description": item.description})
-    rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: (not is_builtin(np[0]), np[0])):
+    rows: list[dict[str, Any]] = []
+    for name, _plugin in sorted(pm.list_name_plugin(), key=lambda np: (not is_builtin(np[0]), np[0])):
         rows.append({"name": name, "source": plugin_source(pm, name), "adds": adds.get(name, {})})
     return rows

@@ -9,13 +9,14 @@ the *public* database only, after the working file is detached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import sqlite3
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .errors import PartnershipError, PluginError
+from .records import entity_of
 
 if TYPE_CHECKING:
     import pluggy
@@ -61,7 +62,7 @@ class PublicData:
     def of_model(cls, model: type, *, description: str = "",
                  columns: Mapping[str, str] | None = None) -> PublicData:
         """The published copy of a stored model's table, without its private fields."""
-        ent = model.__entity__  # type: ignore[attr-defined]
+        ent = entity_of(model)
         fields = tuple(a.name for a in attrs.fields(model) if not a.metadata.get("private"))
         return cls(name=ent.table, kind="table", copy=fields, description=description,
                    columns=dict(columns or {}))
@@ -183,7 +184,7 @@ def private_field_names(models: Iterable[type]) -> dict[str, str]:
     for cls in models:
         for a in attrs.fields(cls):
             if a.metadata.get("private"):
-                label = cls.__entity__.label  # type: ignore[attr-defined]
+                label = entity_of(cls).label
                 names.setdefault(a.name.casefold(), f"the {a.name} of a {label}")
     return names
 
@@ -208,13 +209,13 @@ class PrivateDataGuard:
         values: dict[str, str] = {}
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for model in models:
-            table = model.__entity__.table  # type: ignore[attr-defined]
+            table = entity_of(model).table
             if table not in tables:
                 continue
             for a in attrs.fields(model):
                 if not a.metadata.get("private") or a.metadata.get("ref"):
                     continue
-                what = f"the {a.name} of a {model.__entity__.label}"  # type: ignore[attr-defined]
+                what = f"the {a.name} of a {entity_of(model).label}"
                 for (value,) in conn.execute(
                         f'SELECT DISTINCT "{a.name}" FROM "{table}" WHERE "{a.name}" IS NOT NULL'):
                     norm = _normalise(str(value))
@@ -244,7 +245,9 @@ class PrivateDataGuard:
         (None if it may be). Tables are read in full; a view is not run (it reads only
         public tables, so only a literal in its SQL could carry a private value)."""
         quoted = '"' + name.replace('"', '""') + '"'
-        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")]
+        # table_xinfo, unlike table_info, lists generated columns, which SELECT * returns too
+        # (hidden 1 is a virtual table's hidden column, which SELECT * leaves out)
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_xinfo({quoted})") if r[6] != 1]
         for col in columns:
             if str(col).casefold() in self.names:
                 return (f"has a column '{col}', the name of a private field "
@@ -258,7 +261,7 @@ class PrivateDataGuard:
         if not self.values:
             return None
         for number, row in enumerate(conn.execute(f"SELECT * FROM {quoted}"), 1):
-            for col, value in zip(columns, row):
+            for col, value in zip(columns, row, strict=True):
                 if isinstance(value, str) or (value is not None and not isinstance(value, bytes)):
                     what = self._find(str(value))
                     if what:

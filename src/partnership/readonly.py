@@ -18,20 +18,24 @@ transaction, an in-memory database):
   A plugin that lifts ``query_only`` changes only its own copy, which is thrown away.
   The copy costs memory the size of the database, for as long as the plugins run.
 
-Built-in checks and metrics (the modules listed in
+Built-in checks and metrics (the features listed in
 :data:`partnership.features.BUILTIN_FEATURES`) run on the main connection under
-:func:`read_only`: they are partnership's own code.
+:func:`read_only`: they are partnership's own code. :class:`Sandbox` is the one runner
+both checks and metrics use, with the one time limit (``PARTNERSHIP_PLUGIN_TIME_LIMIT``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 _ALLOWED = {
     sqlite3.SQLITE_SELECT,
@@ -67,7 +71,7 @@ class ReadOnlyView:
         """Run a SELECT and return its rows as dicts."""
         cursor = self._conn.execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self._conn.execute(sql, params).fetchone()
@@ -118,9 +122,75 @@ class PluginConnections:
         return conn
 
 
-def separate_connection(path: str | Path | None, main: sqlite3.Connection) -> sqlite3.Connection:
-    """A read-only connection of its own for one plugin run (see :class:`PluginConnections`)."""
-    return PluginConnections(path, main).open()
+#: seconds plugin code (a check or a metric) may run before it is stopped
+DEFAULT_TIME_LIMIT = 10.0
+#: the one setting for it
+TIME_LIMIT_VARIABLE = "PARTNERSHIP_PLUGIN_TIME_LIMIT"
+
+
+def plugin_time_limit() -> float:
+    """How long plugin code may run: ``$PARTNERSHIP_PLUGIN_TIME_LIMIT`` seconds, default 10."""
+    text = os.environ.get(TIME_LIMIT_VARIABLE)
+    if not text:
+        return DEFAULT_TIME_LIMIT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and value != float("inf")):
+        from .errors import ValidationError
+
+        raise ValidationError(f"{TIME_LIMIT_VARIABLE} must be a number of seconds, like 10 "
+                              f"(got '{text[:60]}')")
+    return value
+
+
+class PluginTimedOut(Exception):
+    """Plugin code ran past the time limit and was abandoned."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"took longer than {limit:g} s and was stopped; make it faster or "
+                         f"raise {TIME_LIMIT_VARIABLE}")
+        self.limit = limit
+
+
+class Sandbox:
+    """The one way plugin code runs, for checks and metrics alike.
+
+    A built-in feature's code (registered by this project, :func:`partnership.plugins.is_builtin`)
+    runs on the main connection under :func:`read_only`. A plugin's code runs in a worker
+    thread on a read-only connection of its own (:class:`PluginConnections`) and is
+    abandoned after :func:`plugin_time_limit` seconds (:class:`PluginTimedOut`).
+    """
+
+    def __init__(self, path: str | Path | None, main: sqlite3.Connection,
+                 limit: float | None = None) -> None:
+        self.connections = PluginConnections(path, main)
+        self.main = main
+        self.limit = limit if limit is not None else plugin_time_limit()
+
+    def run(self, plugin: str, name: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn(conn)`` for the plugin ``plugin``; its own exceptions propagate."""
+        from .plugins import is_builtin
+
+        if is_builtin(plugin):
+            with read_only(self.main):
+                return fn(self.main)
+        own: sqlite3.Connection | None = self.connections.open()
+        assert own is not None
+
+        def in_worker(conn: sqlite3.Connection = own) -> T:
+            with read_only(conn):
+                return fn(conn)
+
+        try:
+            return cast(T, run_with_time_limit(in_worker, self.limit, own, name))
+        except TimedOut:
+            own = None  # still in use by the abandoned worker: never close or reuse it
+            raise PluginTimedOut(self.limit) from None
+        finally:
+            if own is not None:
+                own.close()
 
 
 def run_with_time_limit(fn: Callable[[], Any], limit: float, conn: sqlite3.Connection,

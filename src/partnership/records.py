@@ -23,11 +23,15 @@ from .models import Entity
 from .validators import build_stored
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from .api import Partnership
 
-T = TypeVar("T")
+#: a stored model: an attrs class (decorated with :func:`partnership.models.entity`)
+T = TypeVar("T", bound=attrs.AttrsInstance)
 
 def entity_of(cls: type) -> Entity:
+    # set on the class by the @entity decorator, which the checker cannot see
     return cls.__entity__  # type: ignore[attr-defined,no-any-return]
 
 
@@ -112,7 +116,7 @@ class Collection(Generic[T]):
     # -- helpers ----------------------------------------------------------------
 
     @property
-    def _db(self):  # type: ignore[no-untyped-def]
+    def _db(self) -> sqlite3.Connection:
         """The raw sqlite3 connection: reads must not need sqlite-utils (start-up time)."""
         return self.p.store.conn
 
@@ -135,6 +139,7 @@ class Collection(Generic[T]):
         elif isinstance(obj, dict):
             data = {**obj, **fields}
         else:
+            # mypy's attrs plugin evolves only concrete attrs classes, not a type variable
             return obj if not fields else attrs.evolve(obj, **fields)  # type: ignore[misc]
         return structure(self.cls, data)
 
@@ -213,6 +218,7 @@ class Collection(Generic[T]):
             list(row.values()),
         )
         if auto:
+            # (the attrs plugin again: T is a type variable)
             model = attrs.evolve(model, **{self.entity.key[0]: cursor.lastrowid})  # type: ignore[misc]
             row = to_row(model)
         key = self._key_of(row)
@@ -254,7 +260,8 @@ class Collection(Generic[T]):
         shown = public_data(self.cls, changed)
         hidden = sorted(set(changed) - set(shown))
         summary = f"{self.describe(model)}: changed {', '.join(sorted(changed))}"
-        data = {"changed": shown, "before": public_data(self.cls, {k: old.get(k) for k in changed})}
+        data: dict[str, Any] = {"changed": shown,
+                                "before": public_data(self.cls, {k: old.get(k) for k in changed})}
         if hidden:
             data["private_fields_changed"] = hidden
         self.p.store.log("update", self.entity.label, key_text(key), summary, data)

@@ -16,6 +16,7 @@ import attrs
 
 from .errors import PluginError
 from .models import Entity
+from .records import entity_of
 
 if TYPE_CHECKING:
     import pluggy
@@ -180,17 +181,17 @@ class Registry:
     def model(self, table: str) -> type:
         """The model stored in ``table``."""
         for cls in self.models:
-            if cls.__entity__.table == table:  # type: ignore[attr-defined]
+            if entity_of(cls).table == table:
                 return cls
         raise KeyError(table)
 
     def tables(self) -> dict[str, type]:
         """Every stored model by table name, in import order."""
-        return {cls.__entity__.table: cls for cls in self.models}  # type: ignore[attr-defined]
+        return {entity_of(cls).table: cls for cls in self.models}
 
     def sections(self) -> dict[str, type]:
         """Every stored model by the name of its section in an export file."""
-        return {cls.__entity__.section: cls for cls in self.models}  # type: ignore[attr-defined]
+        return {entity_of(cls).section: cls for cls in self.models}
 
     def hidden_labels(self) -> frozenset[str]:
         """Change-log names of the stored models that are not public (logged as counts)."""

@@ -35,6 +35,7 @@ BUILTIN_ORDER: tuple[str, ...] = (
     "m020_measure",              # partnership.measurement
     "m010_gaps",                 # partnership.gaps
     "m030_commitments",          # partnership.commitments
+    "m021_indicator_status_view",  # partnership.measurement
 )
 
 

@@ -55,7 +55,14 @@ def default_runner() -> schema.Runner:
 
 
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _rollback_if_open(conn: sqlite3.Connection) -> None:
+    # a function of its own: the checker would take ``conn.in_transaction`` to be still
+    # False from the test before BEGIN, and the rollback for unreachable
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _looks_like_sqlite(path: Path) -> bool:
@@ -217,7 +224,7 @@ class Store:
             [schema.MIGRATION_SET]).fetchone()[0])
 
     def is_initialised(self) -> bool:
-        return self.conn.execute("SELECT count(*) FROM partnership").fetchone()[0] > 0
+        return int(self.conn.execute("SELECT count(*) FROM partnership").fetchone()[0]) > 0
 
     # -- writing ----------------------------------------------------------------
 
@@ -233,15 +240,13 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback_if_open(conn)
             raise
         else:
             try:
                 conn.execute("COMMIT")
             except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                _rollback_if_open(conn)
                 raise
 
     def log(self, action: str, entity: str, key: str, summary: str,
@@ -269,4 +274,4 @@ class Store:
         """Rows of a SELECT as dicts, without needing sqlite-utils."""
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -31,10 +31,12 @@ import math
 import re
 import reprlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
+
+_T = TypeVar("_T")
 
 #: matched in full (``fullmatch``, or ``match``: the pattern is anchored with ``\A``/``\Z``)
 SLUG_RE = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -98,7 +100,7 @@ def reading_stored() -> Iterator[None]:
         _READING_STORED.reset(token)
 
 
-def build_stored(cls: type, data: dict[str, Any]) -> Any:
+def build_stored(cls: type[_T], data: dict[str, Any]) -> _T:
     """``cls(**data)`` for a row read back from the database, as :func:`reading_stored`
     does (this is the fast read path: no context manager per row)."""
     token = _READING_STORED.set(True)
@@ -125,19 +127,19 @@ def check_slug(name: str, value: Any) -> None:
         )
 
 
-def slug(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def slug(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: a people-facing identifier such as ``devon-cc``."""
     if _READING_STORED.get():
         return
     check_slug(attribute.name, value)
 
 
-def optional_slug(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def optional_slug(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         slug(instance, attribute, value)
 
 
-def text(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def text(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: required text, not blank."""
     if not isinstance(value, str):
         raise FieldProblem(f"{attribute.name} must be text (got {shown(value)})")
@@ -147,7 +149,7 @@ def text(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
         raise FieldProblem(f"{attribute.name} is longer than 10,000 characters; shorten it")
 
 
-def optional_text(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: text that may be empty (stored as ``""``)."""
     if not isinstance(value, str):
         raise FieldProblem(f"{attribute.name} must be text (got {shown(value)})")
@@ -215,14 +217,14 @@ def check_links_in_text(name: str, value: str) -> None:
             + "; give one like https://example.org, or write a sentence instead")
 
 
-def url(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def url(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: an optional web link (``""`` for none), http or https only."""
     if _READING_STORED.get():
         return
     check_url(attribute.name, value)
 
 
-def link_or_text(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def link_or_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: optional text that may be a web link or a sentence (evidence, an
     output, a source); a line that starts like any other kind of link is refused."""
     optional_text(instance, attribute, value)
@@ -304,7 +306,7 @@ def no_negative_zero(value: Any) -> Any:
     return value
 
 
-def non_negative(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def non_negative(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: an optional amount that is a finite number >= 0."""
     if value is None:
         return
@@ -347,7 +349,7 @@ def parse_date(value: Any, name: str | None = "date") -> dt.date:
         f"{label}must be a date written YYYY-MM-DD, like 2026-01-31 (got {shown(value)})")
 
 
-def email(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def email(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
     if not isinstance(value, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
@@ -355,7 +357,7 @@ def email(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
             f"{attribute.name} {shown(value)} is not an email address like jo@example.org")
 
 
-def phone(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def phone(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
     if not isinstance(value, str) or not re.fullmatch(r"\+?[0-9 ()-]{6,24}", value):

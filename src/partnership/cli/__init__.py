@@ -42,8 +42,10 @@ class PartnershipGroup(click.Group):
         except PartnershipError as exc:
             raise click.ClickException(one_line(str(exc))) from None
         except click.UsageError as exc:
-            # click's own message quotes what was typed, which may hold control characters
-            exc.message = one_line(exc.message)
+            # click's own message quotes what was typed, which may hold control characters;
+            # click marks it Final, but rewriting it in place keeps the error's own class
+            # and formatting (BadParameter's hint, NoSuchOption's suggestions)
+            exc.message = one_line(exc.message)  # type: ignore[misc]
             raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):

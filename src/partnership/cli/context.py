@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from partnership.api import Partnership
+    from partnership.registry import Registry
 
 
 class Context:
@@ -17,20 +21,20 @@ class Context:
         self.actor = actor
         self.plugins = plugins
 
-    def open(self) -> Any:
+    def open(self) -> Partnership:
         from partnership.api import Partnership
 
         return Partnership.open(self.db, plugins_dir=self.plugins_dir, actor=self.actor,
                                 plugins=self.plugins)
 
-    def create(self, **info: Any) -> Any:
+    def create(self, **info: Any) -> Partnership:
         """Create the partnership database (refused if one exists) with these plugins."""
         from partnership.api import Partnership
 
         return Partnership.create(self.db, actor=self.actor, plugins_dir=self.plugins_dir,
                                   plugins=self.plugins, **info)
 
-    def registry(self) -> Any:
+    def registry(self) -> Registry:
         """The features and plugins in use, without opening the database."""
         from partnership.api import Partnership
 

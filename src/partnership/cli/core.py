@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from . import pass_context
+from .context import Context
 from .output import done, emit_json, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -40,7 +41,7 @@ def _show(obj: Any, as_json: bool) -> None:
                    "self-organising-network, consumer-governed or other.")
 @click.option("--licence", default=None, help="Licence of the published data (default OGL-UK-3.0).")
 @pass_context
-def init(ctx: Any, name: str, purpose: str, governance: str, licence: str | None) -> None:
+def init(ctx: Context, name: str, purpose: str, governance: str, licence: str | None) -> None:
     """Create a new partnership database (at --db, default partnership.db)."""
     extra = _given(licence=licence)
     with ctx.create(name=name, purpose=purpose, governance=governance, **extra) as p:
@@ -56,7 +57,7 @@ def init(ctx: Any, name: str, purpose: str, governance: str, licence: str | None
 @click.option("--website", default=None)
 @json_option
 @pass_context
-def about(ctx: Any, as_json: bool, **changes: Any) -> None:
+def about(ctx: Context, /, as_json: bool, **changes: Any) -> None:
     """Show the partnership (or change it, with any of the options)."""
     with ctx.open() as p:
         changes = _given(**changes)
@@ -89,7 +90,7 @@ def partner() -> None:
 @click.option("--description", default="")
 @click.option("--website", default="")
 @pass_context
-def partner_add(ctx: Any, **fields: Any) -> None:
+def partner_add(ctx: Context, /, **fields: Any) -> None:
     """Add a partner organisation, identified by SLUG (e.g. lancs-police)."""
     with ctx.open() as p:
         added = p.partners.add(**fields)
@@ -103,7 +104,7 @@ def partner_add(ctx: Any, **fields: Any) -> None:
 @click.option("--description", default=None)
 @click.option("--website", default=None)
 @pass_context
-def partner_update(ctx: Any, slug: str, **changes: Any) -> None:
+def partner_update(ctx: Context, /, slug: str, **changes: Any) -> None:
     """Change a partner's details."""
     with ctx.open() as p:
         p.partners.update(slug, **_given(**changes))
@@ -128,7 +129,7 @@ def person() -> None:
 @click.option("--email", default=None, help="Private: never published.")
 @click.option("--phone", default=None, help="Private: never published.")
 @pass_context
-def person_add(ctx: Any, **fields: Any) -> None:
+def person_add(ctx: Context, /, **fields: Any) -> None:
     """Add a person, identified by SLUG (e.g. jo-bloggs)."""
     with ctx.open() as p:
         added = p.people.add(**fields)
@@ -143,7 +144,7 @@ def person_add(ctx: Any, **fields: Any) -> None:
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
 @pass_context
-def person_update(ctx: Any, slug: str, **changes: Any) -> None:
+def person_update(ctx: Context, /, slug: str, **changes: Any) -> None:
     """Change a person's details."""
     with ctx.open() as p:
         p.people.update(slug, **_given(**changes))
@@ -168,7 +169,7 @@ def outcome() -> None:
 @click.option("--status", default="proposed", show_default=True,
               help="proposed, agreed, achieved, dropped or rebooting.")
 @pass_context
-def outcome_add(ctx: Any, **fields: Any) -> None:
+def outcome_add(ctx: Context, /, **fields: Any) -> None:
     """Add an outcome, identified by SLUG (e.g. fewer-repeat-asb)."""
     with ctx.open() as p:
         added = p.outcomes.add(**fields)
@@ -182,7 +183,7 @@ def outcome_add(ctx: Any, **fields: Any) -> None:
 @click.option("--description", default=None)
 @click.option("--status", default=None)
 @pass_context
-def outcome_update(ctx: Any, slug: str, **changes: Any) -> None:
+def outcome_update(ctx: Context, /, slug: str, **changes: Any) -> None:
     """Change an outcome, e.g. its status once agreed."""
     with ctx.open() as p:
         p.outcomes.update(slug, **_given(**changes))
@@ -205,7 +206,7 @@ def stake() -> None:
 @click.argument("partner")
 @click.option("--motivation", default="", help="Why this partner collaborates on this outcome.")
 @pass_context
-def stake_add(ctx: Any, **fields: Any) -> None:
+def stake_add(ctx: Context, /, **fields: Any) -> None:
     """Record that PARTNER has a stake in OUTCOME."""
     with ctx.open() as p:
         added = p.stakes.add(**fields)
@@ -217,7 +218,7 @@ def stake_add(ctx: Any, **fields: Any) -> None:
 @click.argument("partner")
 @click.option("--motivation", required=True)
 @pass_context
-def stake_update(ctx: Any, outcome: str, partner: str, motivation: str) -> None:
+def stake_update(ctx: Context, outcome: str, partner: str, motivation: str) -> None:
     """Change a partner's stated motivation."""
     with ctx.open() as p:
         p.stakes.update(outcome, partner, motivation=motivation)
@@ -229,7 +230,7 @@ def stake_update(ctx: Any, outcome: str, partner: str, motivation: str) -> None:
 @click.option("--partner", default=None, help="Only this partner.")
 @json_option
 @pass_context
-def stake_list(ctx: Any, as_json: bool, **where: Any) -> None:
+def stake_list(ctx: Context, /, as_json: bool, **where: Any) -> None:
     """List stakes with motivations."""
     with ctx.open() as p:
         rows = p.stakes.list(**_given(**where))
@@ -243,7 +244,7 @@ def stake_list(ctx: Any, as_json: bool, **where: Any) -> None:
 @click.argument("outcome")
 @click.argument("partner")
 @pass_context
-def stake_remove(ctx: Any, outcome: str, partner: str) -> None:
+def stake_remove(ctx: Context, outcome: str, partner: str) -> None:
     """Remove a stake (the change log keeps a copy)."""
     with ctx.open() as p:
         p.stakes.remove(outcome, partner)
@@ -273,7 +274,7 @@ def contribution() -> None:
 @click.option("--confidence", default=None, metavar="LEVEL",
               help="firm (default), likely or hoped; only firm ones meet needs.")
 @pass_context
-def contribution_add(ctx: Any, **fields: Any) -> None:
+def contribution_add(ctx: Context, /, **fields: Any) -> None:
     """Record what PARTNER brings to OUTCOME."""
     with ctx.open() as p:
         added = p.contributions.add(**_given(**fields))
@@ -291,7 +292,7 @@ def contribution_add(ctx: Any, **fields: Any) -> None:
               help="The need of this outcome it meets ('' for none).")
 @click.option("--confidence", default=None, metavar="LEVEL", help="firm, likely or hoped.")
 @pass_context
-def contribution_update(ctx: Any, id: int, **changes: Any) -> None:
+def contribution_update(ctx: Context, /, id: int, **changes: Any) -> None:
     """Change contribution number ID."""
     with ctx.open() as p:
         p.contributions.update(id, **_given(**changes))
@@ -303,7 +304,7 @@ def contribution_update(ctx: Any, id: int, **changes: Any) -> None:
 @click.option("--partner", default=None, help="Only this partner.")
 @json_option
 @pass_context
-def contribution_list(ctx: Any, as_json: bool, **where: Any) -> None:
+def contribution_list(ctx: Context, /, as_json: bool, **where: Any) -> None:
     """List contributions."""
     with ctx.open() as p:
         rows = p.contributions.list(**_given(**where))
@@ -322,7 +323,7 @@ CONTRIBUTION_COLUMNS = [("id", "#"), ("outcome", "outcome"), ("partner", "partne
 @contribution.command("remove")
 @click.argument("id", type=int)
 @pass_context
-def contribution_remove(ctx: Any, id: int) -> None:
+def contribution_remove(ctx: Context, id: int) -> None:
     """Remove contribution number ID (the change log keeps a copy)."""
     with ctx.open() as p:
         p.contributions.remove(id)
@@ -336,7 +337,7 @@ def _slug_commands(group: click.Group, attr: str, label: str, columns: list[tupl
     @group.command("list")
     @json_option
     @pass_context
-    def list_(ctx: Any, as_json: bool, **where: Any) -> None:
+    def list_(ctx: Context, /, as_json: bool, **where: Any) -> None:
         with ctx.open() as p:
             rows = getattr(p, attr).list(**_given(**where))
             if as_json:
@@ -352,7 +353,7 @@ def _slug_commands(group: click.Group, attr: str, label: str, columns: list[tupl
     @click.argument("slug")
     @json_option
     @pass_context
-    def show(ctx: Any, slug: str, as_json: bool) -> None:
+    def show(ctx: Context, slug: str, as_json: bool) -> None:
         with ctx.open() as p:
             _show(getattr(p, attr).get(slug), as_json)
 
@@ -361,7 +362,7 @@ def _slug_commands(group: click.Group, attr: str, label: str, columns: list[tupl
     @group.command("remove")
     @click.argument("slug")
     @pass_context
-    def remove(ctx: Any, slug: str) -> None:
+    def remove(ctx: Context, slug: str) -> None:
         with ctx.open() as p:
             getattr(p, attr).remove(slug)
             done(f"removed {label} {slug}")
@@ -381,7 +382,7 @@ _slug_commands(outcome, "outcomes", "outcome", OUTCOME_COLUMNS, ("status",))
 @click.option("--step", type=click.IntRange(1, 6), default=None, help="Only findings on this step.")
 @json_option
 @pass_context
-def check(ctx: Any, step: int | None, as_json: bool) -> None:
+def check(ctx: Context, step: int | None, as_json: bool) -> None:
     """Check the partnership against the method; exit status 1 if a problem is found."""
     with ctx.open() as p:
         findings = [f for f in p.check() if step is None or f.step == step]
@@ -406,7 +407,7 @@ def check(ctx: Any, step: int | None, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @json_option
 @pass_context
-def log(ctx: Any, since: str | None, entity: str | None, limit: int, as_json: bool) -> None:
+def log(ctx: Context, since: str | None, entity: str | None, limit: int, as_json: bool) -> None:
     """The change log: what changed, who changed it, when (newest first)."""
     if since is not None:
         from partnership.errors import ValidationError

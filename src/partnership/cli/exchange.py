@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from . import pass_context
+from .context import Context
 from .output import done, emit_json, table
 
 
@@ -18,7 +19,7 @@ from .output import done, emit_json, table
                    "Default: the file name, e.g. partners.csv.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_context
-def import_(ctx: Any, path: str, section: str | None, as_json: bool) -> None:
+def import_(ctx: Context, path: str, section: str | None, as_json: bool) -> None:
     """Import a partnership from YAML or JSON, or one kind of record from CSV.
 
     All or nothing: every bad row is reported with its place in the file and
@@ -80,7 +81,7 @@ def import_(ctx: Any, path: str, section: str | None, as_json: bool) -> None:
 @click.option("--force", is_flag=True,
               help="With --output: replace FILE even if it is not an earlier export.")
 @pass_context
-def export(ctx: Any, fmt: str, section: str | None, output: str | None, no_private: bool,
+def export(ctx: Context, fmt: str, section: str | None, output: str | None, no_private: bool,
            force: bool) -> None:
     """Export the whole partnership as YAML or JSON (or one section as CSV).
 
@@ -136,7 +137,7 @@ def _export_recogniser(exchange: Any, stored: Any) -> Any:
 @click.argument("path", default="demo.db")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_context
-def demo(ctx: Any, path: str, force: bool) -> None:
+def demo(ctx: Context, path: str, force: bool) -> None:
     """Build a realistic fictional partnership in PATH (default demo.db) to explore.
 
     PATH is never the working database (--db) or its -wal/-shm files, even with --force.
@@ -154,7 +155,7 @@ def demo(ctx: Any, path: str, force: bool) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_context
-def plugins(ctx: Any, as_json: bool) -> None:
+def plugins(ctx: Context, as_json: bool) -> None:
     """The plugins loaded, and the checks and metrics they add."""
     from partnership.metrics import last_problems
     from partnership.plugins import describe_plugins, get_plugin_manager

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from . import pass_context
+from .context import Context
 from .output import done, emit_json, table
 
 
@@ -15,7 +14,7 @@ from .output import done, emit_json, table
 @click.option("--force", is_flag=True,
               help="Replace PATH even if it is not a partnership database (an earlier backup).")
 @pass_context
-def backup(ctx: Any, path: str, force: bool) -> None:
+def backup(ctx: Context, path: str, force: bool) -> None:
     """Copy the partnership database to PATH, safely, even while others are writing.
 
     The copy is readable only by you. PATH is never the database itself, and an
@@ -34,7 +33,7 @@ def backup(ctx: Any, path: str, force: bool) -> None:
               help="First rebuild the figures kept up to date automatically (trend sums, "
                    "metrics) from the records; no record is changed.")
 @pass_context
-def doctor(ctx: Any, as_json: bool, repair: bool) -> None:
+def doctor(ctx: Context, as_json: bool, repair: bool) -> None:
     """Check the file: integrity, references, schema version, stale metrics, trend sums.
 
     Exit status 1 if anything is wrong.

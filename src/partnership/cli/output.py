@@ -68,10 +68,10 @@ def table(rows: Iterable[Any], columns: Sequence[tuple[str, str]], *, empty: str
     def fit(text: str, width: int) -> str:
         return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     click.echo("  ".join("-" * w for w in widths))
     for row in body:
-        click.echo("  ".join(fit(c, w).ljust(w) for c, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(fit(c, w).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def done(message: str) -> None:

@@ -3,12 +3,15 @@ correct / show, commitments (due soon, by owner, CSV) and ledger."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from partnership.cli.context import pass_context
+from partnership.cli.context import Context, pass_context
 from partnership.cli.output import done, emit_json, table
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -39,7 +42,7 @@ def _percent(value: Any) -> str:
               help="New because of the partnership, or business as usual (what it would do anyway).")
 @click.option("--created", default=None, help="The day it was made, YYYY-MM-DD (default today).")
 @pass_context
-def commit(ctx: Any, partner: str, what: str, **fields: Any) -> None:
+def commit(ctx: Context, /, partner: str, what: str, **fields: Any) -> None:
     """Record that PARTNER commits to WHAT by --due."""
     from partnership.commitments.service import show_ref
 
@@ -59,16 +62,17 @@ def commitment() -> None:
 @click.option("--evidence", required=True, help="A link or a sentence showing it was done.")
 @click.option("--date", default=None, help="When it was delivered, YYYY-MM-DD (default today).")
 @pass_context
-def commitment_deliver(ctx: Any, ident: str, evidence: str, date: str | None) -> None:
+def commitment_deliver(ctx: Context, ident: str, evidence: str, date: str | None) -> None:
     """Record that commitment ID was delivered."""
     from partnership.commitments.service import show_ref
 
     with ctx.open() as p:
         c = p.commitments.deliver(ident, evidence=evidence, date=date)
-        late = c.delivered_on > c.due
-        days = (c.delivered_on - c.due).days
+        delivered_on = cast("dt.date", c.delivered_on)  # set by deliver (the model requires it)
+        late = delivered_on > c.due
+        days = (delivered_on - c.due).days
         how = f"kept late ({days} day{'s' if days != 1 else ''} after {c.due})" if late else "kept"
-        done(f"{show_ref(c.id)} delivered on {c.delivered_on}: {how}")
+        done(f"{show_ref(c.id)} delivered on {delivered_on}: {how}")
 
 
 @commitment.command("withdraw")
@@ -76,7 +80,7 @@ def commitment_deliver(ctx: Any, ident: str, evidence: str, date: str | None) ->
 @click.option("--reason", required=True, help="Why it is withdrawn (published).")
 @click.option("--date", default=None, help="When, YYYY-MM-DD (default today).")
 @pass_context
-def commitment_withdraw(ctx: Any, ident: str, reason: str, date: str | None) -> None:
+def commitment_withdraw(ctx: Context, ident: str, reason: str, date: str | None) -> None:
     """Withdraw commitment ID, saying why."""
     from partnership.commitments.service import show_ref
 
@@ -100,7 +104,7 @@ def commitment_withdraw(ctx: Any, ident: str, reason: str, date: str | None) -> 
 @click.option("--withdrawn-on", default=None, help="YYYY-MM-DD (withdrawn commitments only)")
 @click.option("--reason", default=None)
 @pass_context
-def commitment_correct(ctx: Any, ident: str, **changes: Any) -> None:
+def commitment_correct(ctx: Context, /, ident: str, **changes: Any) -> None:
     """Correct a detail of commitment ID; the change log keeps what it was."""
     from partnership.commitments.service import show_ref
 
@@ -116,7 +120,7 @@ def commitment_correct(ctx: Any, ident: str, **changes: Any) -> None:
 @click.argument("ident", metavar="ID")
 @json_option
 @pass_context
-def commitment_show(ctx: Any, ident: str, as_json: bool) -> None:
+def commitment_show(ctx: Context, ident: str, as_json: bool) -> None:
     """Show commitment ID, its status and its history."""
     with ctx.open() as p:
         data = p.commitments.show(ident)
@@ -154,7 +158,7 @@ def _detail(entry: dict[str, Any]) -> str:
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (e.g. for a reminders mail merge).")
 @json_option
 @pass_context
-def commitments(ctx: Any, due_within: str | None, owner: str | None, partner: str | None,
+def commitments(ctx: Context, due_within: str | None, owner: str | None, partner: str | None,
                 status: str | None, as_csv: bool, as_json: bool) -> None:
     """List commitments with their status (derived from today's date)."""
     if as_csv and as_json:
@@ -183,7 +187,7 @@ def commitments(ctx: Any, due_within: str | None, owner: str | None, partner: st
               help="The whole partnership's figures per quarter of the due date instead.")
 @json_option
 @pass_context
-def ledger(ctx: Any, by_quarter: bool, as_json: bool) -> None:
+def ledger(ctx: Context, by_quarter: bool, as_json: bool) -> None:
     """The trust ledger: per partner, promises made, kept, kept late, open, overdue, withdrawn."""
     with ctx.open() as p:
         rows = p.commitments.by_quarter() if by_quarter else p.commitments.ledger()

@@ -18,6 +18,7 @@ also shows a correction in the change log.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from partnership.api import Partnership
 
@@ -98,7 +99,7 @@ COMMITMENTS: list[tuple[str, str, str, str, str, str, bool, tuple[str, str, str]
 ]
 
 #: the January board's actions: (owner, first words, additional, fate)
-BOARD_ACTIONS = [
+BOARD_ACTIONS: list[tuple[str, str, bool, tuple[str, str, str] | None]] = [
     ("sam-lee", "draft the information-sharing MoU", True,
      ("kept", "2026-03-20", "Information-sharing agreement signed by all partners")),
     ("dev-patel", "send weekly ASB reports", True,
@@ -137,4 +138,4 @@ def populate(p: Partnership) -> None:
             continue
         made = p.commitments.commit(partner, what, owner=owner, outcome=outcome, due=due,
                                     additional=additional, created=created)
-        _settle(p, made.id, fate)
+        _settle(p, cast(int, made.id), fate)  # stored, so numbered

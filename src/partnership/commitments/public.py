@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from partnership.publicdata import PublicData, PublicQuery, described
+from partnership.records import entity_of
 
 
 def public_data() -> list[PublicData | PublicQuery]:
     from .service import MODELS, public_views
 
     items = [
-        *(PublicData.of_model(cls) for cls in MODELS if cls.__entity__.public),
+        *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         *(PublicData(name=name, sql=sql) for name, sql in public_views().items()),
         # who keeps their promises: the ledger with partner names
         PublicData(name="who_keeps_promises", materialise=True, index=("partner",), sql="""

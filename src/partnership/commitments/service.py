@@ -53,6 +53,7 @@ caller's transaction, so a failure later rolls it back too.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -97,7 +98,7 @@ def _optional_date(value: Any) -> dt.date | None:
     return v.parse_date(value, None)
 
 
-def _consistent(instance: Commitment, _a: attrs.Attribute, _value: Any) -> None:
+def _consistent(instance: Commitment, _a: attrs.Attribute[Any], _value: Any) -> None:
     """The state and its details go together (run after every field is set)."""
     label = show_ref(instance.id) if instance.id is not None else "the commitment"
     if instance.state == CommitmentState.DELIVERED:
@@ -276,13 +277,10 @@ def _owner_works_for_partner(p: Partnership, c: Commitment) -> None:
 
 
 def _activity_exists(p: Partnership, c: Commitment) -> None:
-    """Checked only when the activities table exists (the measurement feature)."""
+    """The activity a commitment serves (step 4's activities) exists."""
     if c.activity is None:
         return
     conn = p.store.conn
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'activities'"
-                        ).fetchone():
-        return
     if not conn.execute("SELECT 1 FROM activities WHERE slug = ?", [c.activity]).fetchone():
         known = [r[0] for r in conn.execute("SELECT slug FROM activities ORDER BY 1")]
         raise NotFound("activity", c.activity, known)
@@ -430,7 +428,7 @@ class Commitments:
         sql += f" ORDER BY {order}"
         return [_plain_row(r) for r in self.p.store.query(sql, named)]
 
-    def due_within(self, window: Any, *, owner: str | None = None) -> list[dict[str, Any]]:
+    def due_within(self, window: Any, *, owner: str | None = None) -> builtins.list[dict[str, Any]]:
         """Unkept commitments due within ``window`` (``"14d"``, ``"2w"`` or days), by owner."""
         return self.list(due_within=window, owner=owner)
 
@@ -446,12 +444,12 @@ class Commitments:
                    if ch.key == str(c.id)]
         return {**row, "history": history}
 
-    def ledger(self) -> list[dict[str, Any]]:
+    def ledger(self) -> builtins.list[dict[str, Any]]:
         """Per partner: made, kept, kept late, open, overdue, withdrawn and the rates."""
         sql = ledger_sql(status_sql(":today")) + " ORDER BY made = 0, partner"
         return [_ledger_row(r) for r in self.p.store.query(sql, {"today": self.p.today().isoformat()})]
 
-    def by_quarter(self) -> list[dict[str, Any]]:
+    def by_quarter(self) -> builtins.list[dict[str, Any]]:
         """The whole partnership's figures per quarter of the due date."""
         sql = quarter_sql(status_sql(":today")) + " ORDER BY quarter"
         return [_ledger_row(r) for r in self.p.store.query(sql, {"today": self.p.today().isoformat()})]

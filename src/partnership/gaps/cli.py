@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from partnership.cli.context import pass_context
+from partnership.cli.context import Context, pass_context
 from partnership.cli.output import cell, done, emit_json, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -40,7 +40,7 @@ def need() -> None:
               help="The outcome cannot be achieved without it, or it would help.")
 @click.option("--description", default="", help="What exactly is needed.")
 @pass_context
-def need_add(ctx: Any, outcome: str, slug: str, **fields: Any) -> None:
+def need_add(ctx: Context, /, outcome: str, slug: str, **fields: Any) -> None:
     """Record that OUTCOME needs something, identified by SLUG (e.g. youth-outreach)."""
     with ctx.open() as p:
         added = p.gaps.add_need(outcome, slug, **_given(**fields))
@@ -56,7 +56,7 @@ def need_add(ctx: Any, outcome: str, slug: str, **fields: Any) -> None:
 @click.option("--essential/--helpful", default=None)
 @click.option("--description", default=None)
 @pass_context
-def need_update(ctx: Any, outcome: str, slug: str, **changes: Any) -> None:
+def need_update(ctx: Context, /, outcome: str, slug: str, **changes: Any) -> None:
     """Change a need of OUTCOME."""
     changes = _given(**changes)
     if changes.get("amount") == "":
@@ -75,7 +75,7 @@ NEED_COLUMNS = [("outcome", "outcome"), ("slug", "need"), ("kind", "kind"),
 @click.option("--outcome", default=None, help="Only this outcome.")
 @json_option
 @pass_context
-def need_list(ctx: Any, outcome: str | None, as_json: bool) -> None:
+def need_list(ctx: Context, outcome: str | None, as_json: bool) -> None:
     """List needs (yes/no needs have no amount)."""
     with ctx.open() as p:
         rows = p.gaps.list_needs(outcome)
@@ -89,7 +89,7 @@ def need_list(ctx: Any, outcome: str | None, as_json: bool) -> None:
 @click.argument("outcome")
 @click.argument("slug")
 @pass_context
-def need_remove(ctx: Any, outcome: str, slug: str) -> None:
+def need_remove(ctx: Context, outcome: str, slug: str) -> None:
     """Remove a need no contribution meets (the change log keeps a copy)."""
     with ctx.open() as p:
         p.gaps.remove_need(outcome, slug)
@@ -112,7 +112,7 @@ def capacity() -> None:
               help="A unit the partner's contributions are counted in, e.g. FTE.")
 @click.option("--note", default=None, help="Where the figure comes from.")
 @pass_context
-def capacity_set(ctx: Any, partner: str, kind: str, amount: str, unit: str, note: str | None) -> None:
+def capacity_set(ctx: Context, partner: str, kind: str, amount: str, unit: str, note: str | None) -> None:
     """Declare (or change) what PARTNER can give of one kind, across all outcomes."""
     with ctx.open() as p:
         saved = p.gaps.set_capacity(partner, kind=kind, amount=amount, unit=unit, note=note)
@@ -136,7 +136,7 @@ def _capacity_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.option("--partner", default=None, help="Only this partner.")
 @json_option
 @pass_context
-def capacity_list(ctx: Any, partner: str | None, as_json: bool) -> None:
+def capacity_list(ctx: Context, partner: str | None, as_json: bool) -> None:
     """List declared capacity and what contributions use of it, across all outcomes."""
     with ctx.open() as p:
         rows = p.gaps.capacity_use(partner=partner)
@@ -151,7 +151,7 @@ def capacity_list(ctx: Any, partner: str | None, as_json: bool) -> None:
 @click.option("--kind", required=True)
 @click.option("--unit", required=True)
 @pass_context
-def capacity_remove(ctx: Any, partner: str, kind: str, unit: str) -> None:
+def capacity_remove(ctx: Context, partner: str, kind: str, unit: str) -> None:
     """Remove a declared capacity."""
     with ctx.open() as p:
         p.gaps.remove_capacity(partner, kind=kind, unit=unit)
@@ -172,7 +172,7 @@ def gap() -> None:
 @click.option("--candidate", required=True, help="A group outside the partnership that could meet it.")
 @click.option("--note", default="", help="Where the approach has got to.")
 @pass_context
-def gap_seek(ctx: Any, outcome: str, need: str, candidate: str, note: str) -> None:
+def gap_seek(ctx: Context, outcome: str, need: str, candidate: str, note: str) -> None:
     """Record that another group could meet the gap of NEED of OUTCOME."""
     with ctx.open() as p:
         p.gaps.seek(outcome, need, candidate=candidate, note=note)
@@ -185,7 +185,7 @@ def gap_seek(ctx: Any, outcome: str, need: str, candidate: str, note: str) -> No
 @click.option("--reason", default="", help="Why the outcome can still be achieved without it (required).")
 @click.option("--note", default="")
 @pass_context
-def gap_accept(ctx: Any, outcome: str, need: str, reason: str, note: str) -> None:
+def gap_accept(ctx: Context, outcome: str, need: str, reason: str, note: str) -> None:
     """Accept the gap of NEED: OUTCOME can still be achieved without it."""
     with ctx.open() as p:
         p.gaps.accept(outcome, need, reason=reason, note=note)
@@ -199,7 +199,7 @@ def gap_accept(ctx: Any, outcome: str, need: str, reason: str, note: str) -> Non
                                           "(default: the candidate being sought).")
 @click.option("--note", default="")
 @pass_context
-def gap_fill(ctx: Any, outcome: str, need: str, by: str | None, note: str) -> None:
+def gap_fill(ctx: Context, outcome: str, need: str, by: str | None, note: str) -> None:
     """Record that a group outside the partnership meets the gap of NEED."""
     with ctx.open() as p:
         state = p.gaps.fill_externally(outcome, need, by=by, note=note)
@@ -211,7 +211,7 @@ def gap_fill(ctx: Any, outcome: str, need: str, by: str | None, note: str) -> No
 @click.argument("need")
 @click.option("--note", default="")
 @pass_context
-def gap_reopen(ctx: Any, outcome: str, need: str, note: str) -> None:
+def gap_reopen(ctx: Context, outcome: str, need: str, note: str) -> None:
     """Put the gap of NEED back to open (an open essential gap is a collaboration killer)."""
     with ctx.open() as p:
         p.gaps.reopen(outcome, need, note=note)
@@ -284,7 +284,7 @@ def _gap_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
               help="Count likely contributions toward needs as well as firm ones.")
 @json_option
 @pass_context
-def gaps(ctx: Any, outcome: str | None, count_likely: bool, as_json: bool) -> None:
+def gaps(ctx: Context, outcome: str | None, count_likely: bool, as_json: bool) -> None:
     """Every gap, its size and state, and the verdict per outcome (step 3)."""
     with ctx.open() as p:
         analysis = p.gaps.analysis(outcome=outcome, count_likely=count_likely)

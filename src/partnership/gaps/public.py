@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from partnership.publicdata import PublicData, PublicQuery, described
+from partnership.records import entity_of
 
 
 def public_data() -> list[PublicData | PublicQuery]:
@@ -13,7 +14,7 @@ def public_data() -> list[PublicData | PublicQuery]:
     from .service import MODELS, TOTALS_TABLES
 
     items = [
-        *(PublicData.of_model(cls) for cls in MODELS if cls.__entity__.public),
+        *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         *(PublicData(name=name, kind="table", copy=columns) for name, columns in TOTALS_TABLES.items()),
         *(PublicData(name=name, sql=sql) for name, sql in GAP_VIEWS_V1.items()),
         # where are the gaps: one row per need, with the outcome's verdict

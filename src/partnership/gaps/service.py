@@ -88,14 +88,14 @@ class Verdict(Choice):
                 "no-needs": "no needs recorded"}[self.value]
 
 
-def _positive_amount(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def _positive_amount(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     v.non_negative(_instance, attribute, value)
     if value is not None and value == 0:
         raise v.FieldProblem(
             f"{attribute.name} must be more than 0; leave it out for a yes/no need")
 
 
-def _need_unit(instance: Need, _a: attrs.Attribute, unit: str | None) -> None:
+def _need_unit(instance: Need, _a: attrs.Attribute[Any], unit: str | None) -> None:
     if unit is not None and not isinstance(unit, str):
         raise v.FieldProblem(f"unit must be text (got {v.shown(unit)})")
     if instance.amount is not None and not unit:

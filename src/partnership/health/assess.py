@@ -117,7 +117,8 @@ class Assessments:
         self.areas = Collection(p, AssessmentArea)
         self.entries = Collection(p, Assessment)
 
-    def add_area(self, slug: str, name: str | None = None, questions: list[str] | str | None = None) -> AssessmentArea:
+    def add_area(self, slug: str, name: str | None = None,
+                 questions: list[str] | str | None = None) -> AssessmentArea:
         """Add a custom area (its name defaults to the slug, its questions one per line)."""
         if isinstance(questions, (list, tuple)):
             questions = "\n".join(q.strip() for q in questions if q.strip())
@@ -190,18 +191,3 @@ class Assessments:
                 })
             result.append({"area": a.slug, "name": a.name, "builtin": a.builtin, "rounds": shown})
         return result
-
-
-# -- public views for the dashboard ----------------------------------------------------------------
-
-PUBLIC_VIEWS = {
-    # the spread of scores per area and round: the disagreement is the point
-    "assessment_divergence": """
-        SELECT a.area AS area, ar.name AS area_name, a.round AS round, count(*) AS answers,
-               count(a.score) AS scored, min(a.score) AS lowest, max(a.score) AS highest,
-               max(a.score) - min(a.score) AS range, round(avg(a.score), 2) AS mean
-        FROM assessments a JOIN assessment_areas ar ON ar.slug = a.area
-        GROUP BY a.area, a.round ORDER BY a.area, a.round""",
-}
-
-

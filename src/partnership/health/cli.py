@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from partnership.cli.context import pass_context
+from partnership.cli.context import Context, pass_context
 from partnership.cli.output import done, emit_json, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -77,8 +77,10 @@ def _print_groups(groups: list[dict[str, Any]]) -> None:
 
 
 @pairs.command("draw")
-@click.option("--round", "round_label", required=True, metavar="ROUND", help="The round's name, e.g. 2026-03.")
-@click.option("--seed", default=None, metavar="N", help="Seed for a reproducible draw (default: random, saved).")
+@click.option("--round", "round_label", required=True, metavar="ROUND",
+              help="The round's name, e.g. 2026-03.")
+@click.option("--seed", default=None, metavar="N",
+              help="Seed for a reproducible draw (default: random, saved).")
 @click.option("--avoid-rounds", default="3", show_default=True, metavar="N",
               help="Do not repeat a pairing from the last N rounds where avoidable.")
 @click.option("--force", is_flag=True, help="Redraw a round that is already saved (forgets who met).")
@@ -252,7 +254,7 @@ def assess_areas(click_ctx: click.Context, as_json: bool) -> None:
     """The areas members assess; 'assess areas add' adds one."""
     if click_ctx.invoked_subcommand is not None:
         return
-    with click_ctx.find_object(_context_class()).open() as p:
+    with _context(click_ctx).open() as p:
         rows = [{"slug": a.slug, "name": a.name, "builtin": a.builtin,
                  "questions": len(p.assess.questions(a.slug))} for a in p.assess.areas.list()]
     if as_json:
@@ -261,10 +263,12 @@ def assess_areas(click_ctx: click.Context, as_json: bool) -> None:
     table(rows, [("slug", "area"), ("name", "name"), ("builtin", "built in"), ("questions", "questions")])
 
 
-def _context_class() -> type:
-    from partnership.cli.context import Context
-
-    return Context
+def _context(click_ctx: click.Context) -> Context:
+    """The partnership's context, as ``pass_context`` finds it (the root command sets it)."""
+    ctx = click_ctx.find_object(Context)
+    if ctx is None:
+        raise RuntimeError("Managed to invoke callback without a context object of type 'Context' existing.")
+    return ctx
 
 
 @assess_areas.command("add")
@@ -289,7 +293,7 @@ def governance(click_ctx: click.Context, as_json: bool) -> None:
     """The governance model, its key questions and the partnership's answers (public)."""
     if click_ctx.invoked_subcommand is not None:
         return
-    with click_ctx.find_object(_context_class()).open() as p:
+    with _context(click_ctx).open() as p:
         data = p.governance.show()
     if as_json:
         emit_json(data)

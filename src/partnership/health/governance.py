@@ -142,28 +142,3 @@ class GovernanceQuestions:
         with self.p.store.transaction():
             self.answers.upsert(data)
             return self.answers.get(model, n)
-
-
-def _questions_sql() -> str:
-    def q(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    values = ",\n            ".join(
-        f"({q(model)}, {n}, {q(question)})"
-        for model, questions in QUESTIONS.items() for n, question in enumerate(questions, 1))
-    return f"""
-        WITH q(model, number, question) AS (VALUES
-            {values})
-        SELECT s.governance AS model, q.number AS number, q.question AS question,
-               a.answer AS answer, a.date AS answered_on
-        FROM site s JOIN q ON q.model = s.governance
-        LEFT JOIN governance_answers a ON a.model = q.model AND a.number = q.number
-        ORDER BY q.number"""
-
-
-PUBLIC_VIEWS = {
-    # the partnership's governance model, its key questions and the answers given
-    "governance_questions": _questions_sql(),
-}
-
-

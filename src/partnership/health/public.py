@@ -6,18 +6,64 @@ from __future__ import annotations
 from typing import Any
 
 from partnership.publicdata import PublicData, PublicQuery, described
+from partnership.records import entity_of
 
 
 def public_data() -> list[PublicData | PublicQuery]:
     from . import assess, governance, pairs
 
+    views = {**PUBLIC_VIEWS, "governance_questions": _governance_questions(governance.QUESTIONS)}
     items = [
         *(PublicData.of_model(cls) for cls in pairs.MODELS + assess.MODELS + governance.MODELS
-          if cls.__entity__.public),
-        *(PublicData(name=name, sql=sql)
-          for module in (pairs, assess, governance) for name, sql in module.PUBLIC_VIEWS.items()),
+          if entity_of(cls).public),
+        *(PublicData(name=name, sql=sql) for name, sql in views.items()),
     ]
     return [*described(items, DESCRIPTIONS), *QUERIES]
+
+
+# -- the views ----------------------------------------------------------------------------------
+
+PUBLIC_VIEWS = {
+    # one row per round: how many took part, how many groups met (uptake), outputs shared
+    "pair_uptake": """
+        SELECT r.round AS round, r.drawn_on AS drawn_on, r.people AS people, r.groups AS groups,
+               coalesce(sum(g.met), 0) AS met,
+               CASE WHEN r.groups > 0 THEN round(coalesce(sum(g.met), 0) * 1.0 / r.groups, 3)
+                    ELSE 0 END AS uptake,
+               coalesce(sum(g.output != ''), 0) AS outputs
+        FROM pair_rounds r LEFT JOIN pair_groups g ON g.round = r.round
+        GROUP BY r.round ORDER BY r.round""",
+    # what unmentoring produced: one row per output, without names
+    "pair_outputs": """
+        SELECT round, number AS "group", met_on, output FROM pair_groups
+        WHERE output != '' ORDER BY round DESC, number""",
+    # the spread of scores per area and round: the disagreement is the point
+    "assessment_divergence": """
+        SELECT a.area AS area, ar.name AS area_name, a.round AS round, count(*) AS answers,
+               count(a.score) AS scored, min(a.score) AS lowest, max(a.score) AS highest,
+               max(a.score) - min(a.score) AS range, round(avg(a.score), 2) AS mean
+        FROM assessments a JOIN assessment_areas ar ON ar.slug = a.area
+        GROUP BY a.area, a.round ORDER BY a.area, a.round""",
+}
+
+
+def _governance_questions(by_model: dict[str, list[str]]) -> str:
+    """The partnership's governance model, its key questions (``governance.QUESTIONS``,
+    written into the view) and the answers given."""
+    def q(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    values = ",\n            ".join(
+        f"({q(model)}, {n}, {q(question)})"
+        for model, questions in by_model.items() for n, question in enumerate(questions, 1))
+    return f"""
+        WITH q(model, number, question) AS (VALUES
+            {values})
+        SELECT s.governance AS model, q.number AS number, q.question AS question,
+               a.answer AS answer, a.date AS answered_on
+        FROM site s JOIN q ON q.model = s.governance
+        LEFT JOIN governance_answers a ON a.model = q.model AND a.number = q.number
+        ORDER BY q.number"""
 
 
 #: what the public site says about each table and view (shown on its page and

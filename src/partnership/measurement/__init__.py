@@ -34,9 +34,10 @@ def register_rules(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[..., None]) -> None:
-    from .migrations import m020_measure
+    from .migrations import m020_measure, m021_indicator_status_view
 
-    register(m020_measure)
+    for migration in (m020_measure, m021_indicator_status_view):
+        register(migration)
 
 
 @hookimpl

@@ -4,7 +4,8 @@ story behind the curve, status and refresh."""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -12,6 +13,8 @@ from partnership.cli.context import pass_context
 from partnership.cli.output import done, emit_json, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -35,8 +38,8 @@ def indicator() -> None:
     """Indicators: how progress toward an outcome is measured."""
 
 
-def _indicator_options(required: bool):  # type: ignore[no-untyped-def]
-    def wrap(fn):  # type: ignore[no-untyped-def]
+def _indicator_options(required: bool) -> Callable[[F], F]:
+    def wrap(fn: F) -> F:
         options = [
             click.option("--outcome", required=required, help="The outcome it measures (slug)."),
             click.option("--unit", required=required, help="What it counts, e.g. people, %, incidents."),
@@ -82,7 +85,7 @@ def _indicator_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @click.argument("slug")
 @_indicator_options(required=True)
 @pass_context
-def indicator_add(ctx: Any, slug: str, **fields: Any) -> None:
+def indicator_add(ctx: Any, /, slug: str, **fields: Any) -> None:
     """Add indicator SLUG to an outcome, with its baseline and target."""
     with ctx.open() as p:
         ind = p.measure.add_indicator(slug, **_indicator_fields(fields))
@@ -94,7 +97,7 @@ def indicator_add(ctx: Any, slug: str, **fields: Any) -> None:
 @click.argument("slug")
 @_indicator_options(required=False)
 @pass_context
-def indicator_update(ctx: Any, slug: str, **fields: Any) -> None:
+def indicator_update(ctx: Any, /, slug: str, **fields: Any) -> None:
     """Change some fields of indicator SLUG."""
     with ctx.open() as p:
         p.measure.update_indicator(slug, **_indicator_fields(fields))
@@ -177,7 +180,7 @@ def activity() -> None:
 @click.option("--end", "end_date", default=None, metavar="DATE", help="When it ends (YYYY-MM-DD).")
 @click.option("--description", default=None)
 @pass_context
-def activity_add(ctx: Any, slug: str, outcomes: tuple[str, ...], **fields: Any) -> None:
+def activity_add(ctx: Any, /, slug: str, outcomes: tuple[str, ...], **fields: Any) -> None:
     """Add activity SLUG: a partner's work for one or more outcomes."""
     names = [o.strip() for text in outcomes for o in text.split(",") if o.strip()]
     with ctx.open() as p:
@@ -272,7 +275,7 @@ def _observe_csv(ctx: Any, path: str, skip_bad: bool, reject_file: str | None, r
 
 def _import_observations(ctx: Any, path: str, skip_bad: bool, reject_file: Any,
                          replace: bool) -> Any:
-    from partnership.measurement.service import count_lines
+    from partnership.measurement.csv_import import count_lines
 
     with ctx.open() as p:
         if sys.stderr.isatty():

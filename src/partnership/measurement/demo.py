@@ -94,8 +94,8 @@ def populate(p: Partnership) -> None:
                 break
             m.observe(slug, round(value + rng.uniform(-noise, noise), 1), date=date,
                       source=source)
-    for indicator, date, kind, text, author in STORY:
-        if dt.date.fromisoformat(date) <= today:
-            m.add_story(indicator, text, date=date, kind=kind, author=author)
+    for indicator, on, kind, text, author in STORY:
+        if dt.date.fromisoformat(on) <= today:
+            m.add_story(indicator, text, date=on, kind=kind, author=author)
     # materialise the figures, so the demo's status and dashboard are ready to read
     m.refresh(force=True)

@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from partnership.checks import Check, Finding, Severity
 from partnership.metrics import Metric, Series
 from partnership.readonly import ReadOnlyView
+
+if TYPE_CHECKING:
+    from .service import Indicator
 
 ON_TRACK = "on-track"
 AT_RISK = "at-risk"
@@ -67,19 +71,19 @@ def trend_sums(series: Series) -> Sums:
         return series._sums
     start = series.indicator.baseline_date.toordinal()
     n, sx, sy, sxy, sxx = 0, 0.0, 0.0, 0.0, 0.0
-    for d, y in zip(series.dates, series.values):
+    for d, y in zip(series.dates, series.values, strict=True):
         x = d.toordinal() - start
         if x > 0:
             n, sx, sy, sxy, sxx = n + 1, sx + x, sy + y, sxy + x * y, sxx + x * x
     return n, sx, sy, sxy, sxx
 
 
-def status_from_sums(ind: object, n: int, sx: float, sy: float, sxy: float, sxx: float) -> str | None:
+def status_from_sums(ind: Indicator, n: int, sx: float, sy: float, sxy: float, sxx: float) -> str | None:
     """The status from the trend through (0, baseline) and the observations' sums."""
     if n <= 0:
         return None
-    baseline, change = ind.baseline, ind.target - ind.baseline  # type: ignore[attr-defined]
-    x_target = (ind.target_date - ind.baseline_date).days  # type: ignore[attr-defined]
+    baseline, change = ind.baseline, ind.target - ind.baseline
+    x_target = (ind.target_date - ind.baseline_date).days
     n, sy = n + 1, sy + baseline  # the baseline point (0, baseline)
     slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
     projected = (sy - slope * sx) / n + slope * x_target
@@ -88,14 +92,14 @@ def status_from_sums(ind: object, n: int, sx: float, sy: float, sxy: float, sxx:
 
 def statuses(series: Series) -> list[str | None]:
     """The trajectory status as of each observation (None on or before the baseline date)."""
-    cached = series.cache.get("statuses")
+    cached: list[str | None] | None = series.cache.get("statuses")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     ind = series.indicator
     start = ind.baseline_date.toordinal()
     n, sx, sy, sxy, sxx = 0, 0.0, 0.0, 0.0, 0.0
     out: list[str | None] = []
-    for d, y in zip(series.dates, series.values):
+    for d, y in zip(series.dates, series.values, strict=True):
         x = d.toordinal() - start
         if x <= 0:
             out.append(None)

@@ -152,3 +152,16 @@ def m020_measure(db: Database) -> None:
         FROM indicators i;
         """
     )
+
+
+def m021_indicator_status_view(db: Database) -> None:
+    """The working file's ``indicator_status`` view made the same as the public one:
+    m020 created it without the indicator's title and frequency. It is built from
+    :data:`partnership.measurement.public.INDICATOR_STATUS`, the text the public file's
+    view is built from, so there is one definition. Changing that text needs a new
+    migration that recreates the view, or files made before the change keep the old one."""
+    from .public import INDICATOR_STATUS
+
+    db.executescript(
+        "DROP VIEW IF EXISTS indicator_status;\n"
+        f"CREATE VIEW indicator_status AS{INDICATOR_STATUS};\n")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from partnership.publicdata import PublicData, PublicQuery, described
+from partnership.records import entity_of
 
 
 def public_data() -> list[PublicData | PublicQuery]:
-    from .service import METRIC_VALUE_COLUMNS, MODELS, PUBLIC_VIEWS
+    from .service import MODELS
 
     items = [
-        *(PublicData.of_model(cls) for cls in MODELS if cls.__entity__.public),
+        *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         PublicData(name="metric_values", kind="table", copy=METRIC_VALUE_COLUMNS),
         *(PublicData(name=name, sql=sql) for name, sql in PUBLIC_VIEWS.items()),
         # is it working: outcome x indicator, latest figure and status
@@ -37,6 +38,50 @@ def public_data() -> list[PublicData | PublicQuery]:
         """),
     ]
     return [*described(items, DESCRIPTIONS), *QUERIES]
+
+
+# -- the tables and views -------------------------------------------------------------------
+
+#: the published columns of the materialised metric values
+METRIC_VALUE_COLUMNS = ("metric", "indicator", "period", "value", "computed_at")
+
+#: one row per indicator with its figures. The same view is in the working file, where
+#: ``partnership status`` reads it (created by migration m021_indicator_status_view from
+#: this text): a change here is a schema change, made by a new migration that recreates it
+INDICATOR_STATUS = """
+        SELECT i.outcome AS outcome, i.slug AS indicator, i.title AS title, i.unit AS unit,
+               i.direction AS direction, i.baseline AS baseline, i.baseline_date AS baseline_date,
+               i.target AS target, i.target_date AS target_date, i.frequency AS frequency,
+               i.metric AS headline_metric,
+               (SELECT value FROM metric_values m WHERE m.metric = i.metric
+                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS headline,
+               (SELECT value FROM metric_values m WHERE m.metric = 'latest'
+                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS latest,
+               (SELECT period FROM metric_values m WHERE m.metric = 'latest'
+                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS latest_date,
+               (SELECT value FROM metric_values m WHERE m.metric = 'progress'
+                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS progress,
+               (SELECT value FROM metric_values m WHERE m.metric = 'status'
+                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS status,
+               (SELECT value FROM metric_values m WHERE m.metric = 'pivot'
+                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS pivot
+        FROM indicators i"""
+
+PUBLIC_VIEWS = {
+    # indicator-status for the dashboard: one row per indicator with its figures
+    "indicator_status": INDICATOR_STATUS,
+    # each outcome's worst indicator status and whether any indicator calls for a pivot
+    "outcome_status": """
+        SELECT o.slug AS outcome, o.title AS title, count(s.indicator) AS indicators,
+               sum(s.status = 'on-track') AS on_track, sum(s.status = 'at-risk') AS at_risk,
+               sum(s.status = 'off-track') AS off_track,
+               CASE WHEN sum(s.status = 'off-track') > 0 THEN 'off-track'
+                    WHEN sum(s.status = 'at-risk') > 0 THEN 'at-risk'
+                    WHEN sum(s.status = 'on-track') > 0 THEN 'on-track' END AS status,
+               coalesce(max(s.pivot), 0) AS pivot
+        FROM outcomes o LEFT JOIN indicator_status s ON s.outcome = o.slug
+        GROUP BY o.slug""",
+}
 
 
 #: what the public site says about each table and view (shown on its page and

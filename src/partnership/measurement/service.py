@@ -14,39 +14,39 @@
 Figures (latest value, progress, status, pivot signal and plugin metrics) are computed
 by :mod:`partnership.metrics` and materialised in ``metric_values`` by :meth:`Measure.refresh`.
 
-Bulk import (:meth:`Measure.import_csv`) streams the file, validates every row with the
-same rules as :meth:`Measure.observe`, inserts in batches inside one transaction and
-writes one change-log entry for the whole import. Any bad row means nothing is written,
-unless ``skip_bad`` is given (bad rows then go to a reject file).
+Bulk import (:meth:`Measure.import_csv`, in :mod:`partnership.measurement.csv_import`)
+streams the file, validates every row through the :class:`Observation` model as
+:meth:`Measure.observe` does, inserts in batches inside one transaction and writes one
+change-log entry for the whole import. Any bad row means nothing is written, unless
+``skip_bad`` is given (bad rows then go to a reject file).
+
+The public tables and views of this step are in :mod:`partnership.measurement.public`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import functools
 import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from attrs import define, field
 
 from .. import validators as v
-from ..errors import AlreadyExists, ImportFileError, NotFound, ValidationError
+from ..errors import AlreadyExists, NotFound, ValidationError
 from ..models import Choice, entity, ref
 from ..records import Collection, from_row, structure, to_row
 
 if TYPE_CHECKING:
     from ..api import Partnership
+    from .csv_import import ImportResult
 
 __all__ = [
     "Direction", "Frequency", "ActivityStatus", "RBA", "StoryKind", "Indicator", "Activity",
-    "ActivityOutcome", "Observation", "StoryNote", "ImportResult", "Measure", "MODELS",
-    "CSV_COLUMNS",
+    "ActivityOutcome", "Observation", "StoryNote", "Measure", "MODELS", "future_problem",
 ]
 
 
@@ -99,7 +99,7 @@ def _optional_ref(table: str) -> Any:
     return ref(table, default=None, validator=v.optional_slug)
 
 
-def _pivot_after(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def _pivot_after(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise v.FieldProblem(f"{attribute.name} must be a whole number of observations, 1 or more "
                              f"(got {v.shown(value)})")
@@ -107,14 +107,14 @@ def _pivot_after(_instance: Any, attribute: attrs.Attribute, value: Any) -> None
         raise v.FieldProblem(f"{attribute.name} {value} is more than 100 observations; use fewer")
 
 
-def _finite(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def _finite(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise v.FieldProblem(f"{attribute.name} must be a number (got {v.shown(value)})")
     if abs(value) > 1e15:
         raise v.FieldProblem(f"{attribute.name} {value:g} is too large; use a larger unit")
 
 
-def _metric_name(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def _metric_name(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     v.check_slug(attribute.name, value)
 
 
@@ -132,7 +132,7 @@ class Activity:
     description: str = field(default="", converter=v.strip, validator=v.optional_text)
 
     @end_date.validator
-    def _end_after_start(self, _a: attrs.Attribute, value: dt.date | None) -> None:
+    def _end_after_start(self, _a: attrs.Attribute[dt.date | None], value: dt.date | None) -> None:
         if value is not None and self.start_date is not None and value < self.start_date:
             raise v.FieldProblem(
                 f"end_date {value.isoformat()} is before start_date {self.start_date.isoformat()}")
@@ -174,7 +174,7 @@ class Indicator:
     description: str = field(default="", converter=v.strip, validator=v.optional_text)
 
     @target_date.validator
-    def _target_after_baseline(self, _a: attrs.Attribute, value: dt.date) -> None:
+    def _target_after_baseline(self, _a: attrs.Attribute[dt.date], value: dt.date) -> None:
         if isinstance(value, dt.date) and isinstance(self.baseline_date, dt.date) \
                 and value <= self.baseline_date:
             raise v.FieldProblem(
@@ -182,7 +182,7 @@ class Indicator:
                 f"{self.baseline_date.isoformat()}")
 
     @target.validator
-    def _target_in_direction(self, _a: attrs.Attribute, value: float) -> None:
+    def _target_in_direction(self, _a: attrs.Attribute[float], value: float) -> None:
         if self.direction == Direction.DOWN and not value < self.baseline:
             raise v.FieldProblem(
                 f"target {value:g} must be below the baseline {self.baseline:g} when the "
@@ -224,46 +224,6 @@ class StoryNote:
 MODELS: list[type] = [Activity, ActivityOutcome, Indicator, Observation, StoryNote]
 
 
-# -- publishing -------------------------------------------------------------------------
-
-#: the published columns of the materialised metric values
-METRIC_VALUE_COLUMNS = ("metric", "indicator", "period", "value", "computed_at")
-
-PUBLIC_VIEWS = {
-    # indicator-status for the dashboard: one row per indicator with its figures
-    "indicator_status": """
-        SELECT i.outcome AS outcome, i.slug AS indicator, i.title AS title, i.unit AS unit,
-               i.direction AS direction, i.baseline AS baseline, i.baseline_date AS baseline_date,
-               i.target AS target, i.target_date AS target_date, i.frequency AS frequency,
-               i.metric AS headline_metric,
-               (SELECT value FROM metric_values m WHERE m.metric = i.metric
-                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS headline,
-               (SELECT value FROM metric_values m WHERE m.metric = 'latest'
-                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS latest,
-               (SELECT period FROM metric_values m WHERE m.metric = 'latest'
-                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS latest_date,
-               (SELECT value FROM metric_values m WHERE m.metric = 'progress'
-                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS progress,
-               (SELECT value FROM metric_values m WHERE m.metric = 'status'
-                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS status,
-               (SELECT value FROM metric_values m WHERE m.metric = 'pivot'
-                  AND m.indicator = i.slug ORDER BY period DESC LIMIT 1) AS pivot
-        FROM indicators i""",
-    # each outcome's worst indicator status and whether any indicator calls for a pivot
-    "outcome_status": """
-        SELECT o.slug AS outcome, o.title AS title, count(s.indicator) AS indicators,
-               sum(s.status = 'on-track') AS on_track, sum(s.status = 'at-risk') AS at_risk,
-               sum(s.status = 'off-track') AS off_track,
-               CASE WHEN sum(s.status = 'off-track') > 0 THEN 'off-track'
-                    WHEN sum(s.status = 'at-risk') > 0 THEN 'at-risk'
-                    WHEN sum(s.status = 'on-track') > 0 THEN 'on-track' END AS status,
-               coalesce(max(s.pivot), 0) AS pivot
-        FROM outcomes o LEFT JOIN indicator_status s ON s.outcome = o.slug
-        GROUP BY o.slug""",
-}
-
-
-
 # -- rules ------------------------------------------------------------------------------
 
 def future_problem(date: dt.date, today: dt.date) -> str | None:
@@ -290,91 +250,7 @@ def _known_metric(p: Partnership, ind: Indicator) -> None:
                        hint="install the plugin that provides it, or use --plugins-dir")
 
 
-# -- bulk import ------------------------------------------------------------------------
-
-CSV_COLUMNS = ("indicator", "date", "value", "source", "note")
-REQUIRED_COLUMNS = ("indicator", "date", "value")
-BATCH = 5000
-SHOWN_PROBLEMS = 20
-
-
-@define
-class ImportResult:
-    """What an import did: rows written, indicators touched, rows rejected."""
-
-    path: str
-    imported: int = 0
-    indicators: int = 0
-    rejected: int = 0
-    reject_path: str | None = None
-    problems: list[str] = field(factory=list)
-
-
-def count_lines(path: str | os.PathLike[str]) -> int:
-    """Lines in a file (for a progress bar), read in large binary chunks."""
-    n = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            n += chunk.count(b"\n")
-    return n
-
-
-def _check_row(row: list[str], pos: dict[str, int], known: set[str], today: str,
-               suggest: bool = True) -> tuple[tuple[str, str, float, str, str] | None, str | None]:
-    """Validate one CSV row with the rules of :class:`Observation`: a row or a problem."""
-    try:
-        indicator = row[pos["indicator"]].strip()
-        date_text = row[pos["date"]].strip()
-        value_text = row[pos["value"]]
-        source = row[pos["source"]].strip() if "source" in pos else ""
-        note = row[pos["note"]].strip() if "note" in pos else ""
-    except IndexError:
-        return None, f"has {len(row)} field(s), fewer than the header's columns"
-    if indicator not in known:
-        if not suggest:  # did-you-mean is slow over thousands of indicators: first rows only
-            return None, f"no indicator '{indicator}' in this partnership"
-        return None, str(NotFound("indicator", indicator, sorted(known)))
-    try:
-        if not _DATE_RE.fullmatch(date_text):
-            raise ValueError
-        date = dt.date.fromisoformat(date_text)
-    except ValueError:
-        return None, f"date must be written YYYY-MM-DD, like 2026-01-31 (got {v.shown(date_text)})"
-    iso = date.isoformat()
-    if iso > today:
-        return None, future_problem(date, dt.date.fromisoformat(today))
-    try:
-        if iso < _FIRST_DATE:
-            v.date_in_range(date)
-        # the same rules as v.number (plain decimals, no "-0"), without its cost per row
-        value = float(value_text) + 0.0 if _NUMBER_RE.fullmatch(value_text) else math.nan
-        if not math.isfinite(value) or abs(value) > 1e15:
-            value = v.number(value_text)
-        if source:
-            problem = _source_problem(source)
-            if problem:
-                return None, problem
-    except v.FieldProblem as exc:
-        return None, str(exc)
-    if len(source) > 10_000 or len(note) > 10_000:
-        return None, "source or note is longer than 10,000 characters; shorten it"
-    return (indicator, iso, value, source, note), None
-
-
-_DATE_RE = v.DATE_RE
-_NUMBER_RE = v.NUMBER_RE
-_FIRST_DATE = v.FIRST_DATE.isoformat()
-
-
-@functools.lru_cache(maxsize=4096)
-def _source_problem(source: str) -> str | None:
-    """The link check of an observation's source (sources repeat row after row)."""
-    try:
-        v.check_links_in_text("source", source)
-    except v.FieldProblem as exc:
-        return str(exc)
-    return None
-
+# -- the service --------------------------------------------------------------------------
 
 class Measure:
     """``p.measure``: indicators, activities, observations, the story behind the curve,
@@ -404,7 +280,8 @@ class Measure:
             outcomes = [o.strip() for o in outcomes.split(",") if o.strip()]
         outcomes = list(dict.fromkeys(outcomes))
         if not outcomes:
-            raise ValidationError("activity: name at least one outcome it serves, like --outcome fewer-repeat-asb")
+            raise ValidationError(
+                "activity: name at least one outcome it serves, like --outcome fewer-repeat-asb")
         with self.p.store.transaction():
             activity = self.activities.add(slug=slug, title=title or slug.replace("-", " ").capitalize(),
                                            partner=partner, **fields)
@@ -412,7 +289,8 @@ class Measure:
                 self.activity_outcomes.add(activity=slug, outcome=outcome)
         return activity
 
-    def activity_list(self, *, outcome: str | None = None, partner: str | None = None) -> list[dict[str, Any]]:
+    def activity_list(self, *, outcome: str | None = None,
+                      partner: str | None = None) -> list[dict[str, Any]]:
         """Activities with the outcomes each serves, optionally for one outcome or partner."""
         rows = self.p.store.query(
             """SELECT a.*, group_concat(ao.outcome, ',') AS outcomes
@@ -459,137 +337,18 @@ class Measure:
         """Import observations from a CSV file with columns indicator, date, value
         (and optionally source, note).
 
-        Streams the file, validates every row, writes in batches inside one transaction.
-        A bad row (reported with its line number) means nothing is written, unless
-        ``skip_bad``: then the good rows are imported and the bad ones written to
-        ``reject_path`` (default ``<file>.rejected.csv``) with the problem of each.
-        ``progress(n)`` is called with the number of lines read after each batch.
+        Streams the file, validates every row as :meth:`observe` would, writes in batches
+        inside one transaction with one change-log entry. A bad row (reported with its
+        line number) means nothing is written, unless ``skip_bad``: then the good rows are
+        imported and the bad ones written to ``reject_path`` (default
+        ``<file>.rejected.csv``) with the problem of each. ``progress(n)`` is called with
+        the number of lines read after each batch. See :mod:`partnership.measurement.csv_import`.
         """
-        path = Path(path)
-        name = str(path)
-        if path.is_dir() or not path.exists():
-            raise ImportFileError(f"no file {name}; check the path")
-        result = ImportResult(path=name)
-        verb = "INSERT OR REPLACE" if replace else "INSERT"
-        sql = f"{verb} INTO observations (indicator, date, value, source, note) VALUES (?, ?, ?, ?, ?)"
-        conn = self.p.store.conn
-        today = self.p.today().isoformat()
-        known = {r[0] for r in conn.execute("SELECT slug FROM indicators")}
-        touched: set[str] = set()
-        reject_writer = None
-        reject_file = None
-        try:
-            f = open(path, newline="", encoding="utf-8-sig")
-        except OSError as exc:
-            raise ImportFileError(f"cannot read {name}: {exc.strerror}") from None
-        try:
-            reader = csv.reader(f)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ImportFileError(
-                    f"{name} is empty; its first line must name the columns "
-                    f"{', '.join(REQUIRED_COLUMNS)} (and optionally source, note)") from None
-            columns = [h.strip().lower() for h in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
-                raise ImportFileError(
-                    f"{name} has no {', '.join(missing)} column(s) on line 1; the columns are "
-                    f"{', '.join(REQUIRED_COLUMNS)} (and optionally source, note)")
-            unknown = [c for c in columns if c not in CSV_COLUMNS]
-            if unknown:
-                raise ImportFileError(
-                    f"{name} has unknown column(s) {', '.join(unknown)} on line 1; the columns are "
-                    f"{', '.join(CSV_COLUMNS)}")
-            pos = {c: i for i, c in enumerate(columns)}
-            if skip_bad:
-                result.reject_path = str(reject_path or path.with_name(path.stem + ".rejected.csv"))
-                reject_file = open(result.reject_path, "w", newline="", encoding="utf-8")
-                reject_writer = csv.writer(reject_file)
-                reject_writer.writerow(["line", "problem", *header])
+        from .csv_import import import_observations
 
-            def reject(line: int, raw: list[str], problem: str) -> None:
-                result.rejected += 1
-                if reject_writer is not None:
-                    reject_writer.writerow([line, problem, *raw])
-                elif len(result.problems) < 1000:
-                    result.problems.append(f"line {line}: {problem}")
+        return import_observations(self.p, path, skip_bad=skip_bad, reject_path=reject_path,
+                                   replace=replace, progress=progress)
 
-            def flush(batch: list[tuple[Any, ...]], lines: list[int], raws: list[list[str]]) -> None:
-                if not batch:
-                    return
-                conn.execute("SAVEPOINT observations_batch")
-                try:
-                    conn.executemany(sql, batch)
-                except sqlite3.IntegrityError:
-                    conn.execute("ROLLBACK TO observations_batch")
-                    for row, line, raw in zip(batch, lines, raws):
-                        try:
-                            conn.execute(sql, row)
-                        except sqlite3.IntegrityError:
-                            reject(line, raw, f"{row[0]} already has an observation on {row[1]} "
-                                              f"(in the database or earlier in the file); "
-                                              f"use --replace to overwrite")
-                        else:
-                            result.imported += 1
-                            touched.add(row[0])
-                else:
-                    result.imported += len(batch)
-                    touched.update(r[0] for r in batch)
-                conn.execute("RELEASE observations_batch")
-
-            with self.p.store.transaction():
-                batch: list[tuple[Any, ...]] = []
-                lines: list[int] = []
-                raws: list[list[str]] = []
-                line = 1
-                for raw in reader:
-                    line = reader.line_num
-                    if not raw or (len(raw) == 1 and not raw[0].strip()):
-                        continue
-                    row, problem = _check_row(raw, pos, known, today, result.rejected < 50)
-                    if problem is not None:
-                        reject(line, raw, problem)
-                        continue
-                    if result.rejected and not skip_bad:
-                        continue  # keep validating, to report every bad row; write nothing
-                    batch.append(row)  # type: ignore[arg-type]
-                    lines.append(line)
-                    raws.append(raw)
-                    if len(batch) >= BATCH:
-                        flush(batch, lines, raws)
-                        batch, lines, raws = [], [], []
-                        if progress:
-                            progress(line)
-                if not (result.rejected and not skip_bad):
-                    flush(batch, lines, raws)
-                if progress:
-                    progress(line)
-                if result.rejected and not skip_bad:
-                    shown = result.problems[:SHOWN_PROBLEMS]
-                    more = result.rejected - len(shown)
-                    message = (f"{name}: {result.rejected} bad row(s), nothing was imported: "
-                               + "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
-                               + "; fix them, or use --skip-bad to import the good rows")
-                    raise ImportFileError(message, result.problems)
-                result.indicators = len(touched)
-                if result.imported:
-                    self.p.store.log(
-                        "import", "observation", path.name,
-                        f"imported {result.imported} observation(s) of {result.indicators} "
-                        f"indicator(s) from {path.name}"
-                        + (f" ({result.rejected} rejected)" if result.rejected else ""),
-                        {"file": path.name, "count": result.imported,
-                         "indicators": sorted(touched)[:100], "rejected": result.rejected})
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{name} is not UTF-8 text; save it as CSV UTF-8 and try again") from None
-        except csv.Error as exc:
-            raise ImportFileError(f"{name} could not be read as CSV ({exc}); check the file") from None
-        finally:
-            f.close()
-            if reject_file is not None:
-                reject_file.close()
-        return result
 
     # -- the story behind the curve ----------------------------------------------------
 

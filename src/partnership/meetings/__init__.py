@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_models(register: Callable[..., None]) -> None:
-    from .service import MODELS
+    from .models import MODELS
 
     for cls in MODELS:
         register(cls)
@@ -26,7 +26,7 @@ def register_models(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_rules(register: Callable[..., None]) -> None:
-    from .service import RULES
+    from .rules import RULES
 
     for cls, rule in RULES:
         register(cls, rule)

@@ -4,7 +4,7 @@ Each is a :class:`~partnership.checks.Check` of ``scope="meeting"``: it is run b
 ``partnership meeting check SLUG`` with the meeting's slug in ``view.options["meeting"]``.
 A finding about ``"item N"`` or ``"invitee SLUG"`` (problem or warning) drops that item
 or invitee; one about ``"meeting SLUG"`` with severity problem means DON'T MEET. The
-verdict and the person-hours are worked out in :meth:`partnership.meetings.Meetings.check`.
+verdict and the person-hours are worked out in :mod:`partnership.meetings.verdict`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import partnership.meetings.service  # noqa: F401  (registers the meeting models and public views)
 from partnership.checks import Check, Finding, Severity
 from partnership.readonly import ReadOnlyView
 

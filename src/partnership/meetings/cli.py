@@ -26,7 +26,7 @@ def meeting() -> None:
 @click.option("--title", default="", help="A title, e.g. 'Partnership board, February'.")
 @click.option("--chair", default=None, metavar="PERSON", help="Who chairs it (always needed, invited).")
 @pass_context
-def meeting_propose(ctx: Any, slug: str, **fields: Any) -> None:
+def meeting_propose(ctx: Any, /, slug: str, **fields: Any) -> None:
     """Propose a meeting, identified by SLUG (e.g. board-2026-02)."""
     with ctx.open() as p:
         m = p.meetings.propose(slug, **fields)
@@ -229,7 +229,7 @@ def agenda() -> None:
               help="People it cannot be dealt with without (must be invited), comma-separated.")
 @click.option("--by", default=None, metavar="PERSON", help="Who pitches it.")
 @pass_context
-def agenda_pitch(ctx: Any, meeting: str, title: str, **fields: Any) -> None:
+def agenda_pitch(ctx: Any, /, meeting: str, title: str, **fields: Any) -> None:
     """Pitch an item with TITLE for MEETING."""
     with ctx.open() as p:
         item = p.meetings.pitch(meeting, title, **fields)

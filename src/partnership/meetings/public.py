@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from partnership.publicdata import PublicData, PublicQuery, described
+from partnership.records import entity_of
 
 
 def public_data() -> list[PublicData | PublicQuery]:
-    from .service import MODELS, PUBLIC_VIEWS
+    from .models import MODELS
 
     items = [
-        *(PublicData.of_model(cls) for cls in MODELS if cls.__entity__.public),
+        *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         *(PublicData(name=name, sql=sql) for name, sql in PUBLIC_VIEWS.items()),
         # the latest news: written updates and the change log
         PublicData(name="latest_updates", materialise=True, index=("at",), sql="""
@@ -25,6 +26,41 @@ def public_data() -> list[PublicData | PublicQuery]:
         """),
     ]
     return [*described(items, DESCRIPTIONS), *QUERIES]
+
+
+# -- the views: person-hours spent in meetings and saved by not meeting ----------------------
+
+_SPENT = """CASE m.status
+    WHEN 'held' THEN round(coalesce(nullif((SELECT count(*) FROM attendance a WHERE a.meeting = m.slug), 0),
+        (SELECT count(*) FROM invitees i WHERE i.meeting = m.slug AND i.dropped = 0)) * m.minutes / 60.0, 2)
+    ELSE 0 END"""
+_SAVED = """CASE m.status
+    WHEN 'cancelled' THEN round((SELECT count(*) FROM invitees i WHERE i.meeting = m.slug) * m.minutes / 60.0, 2)
+    ELSE round((SELECT count(*) FROM invitees i WHERE i.meeting = m.slug AND i.dropped = 1)
+               * m.minutes / 60.0, 2) END"""  # noqa: E501 (SQL of public views, kept as published)
+
+PUBLIC_VIEWS = {
+    # one row per meeting: held or avoided, person-hours spent and saved, decisions taken
+    "meeting_hours": f"""
+        SELECT m.slug AS meeting, m.title AS title, m.date AS date, m.minutes AS minutes,
+               m.status AS status,
+               (SELECT count(*) FROM invitees i WHERE i.meeting = m.slug AND i.dropped = 0) AS invitees,
+               (SELECT count(*) FROM attendance a WHERE a.meeting = m.slug) AS attended,
+               (SELECT count(*) FROM agenda_items ai WHERE ai.meeting = m.slug AND ai.dropped = 0) AS items,
+               (SELECT count(*) FROM decisions d WHERE d.meeting = m.slug) AS decisions,
+               (SELECT count(*) FROM actions ac WHERE ac.meeting = m.slug) AS actions,
+               {_SPENT} AS person_hours_spent,
+               {_SAVED} AS person_hours_saved
+        FROM meetings m""",
+    # the partnership's meeting discipline in one row
+    "meeting_totals": f"""
+        SELECT (SELECT count(*) FROM meetings WHERE status = 'held') AS meetings_held,
+               (SELECT count(*) FROM meetings WHERE status = 'cancelled') AS meetings_avoided,
+               (SELECT count(*) FROM decisions) AS decisions_made,
+               (SELECT coalesce(round(sum({_SPENT}), 2), 0) FROM meetings m) AS person_hours_spent,
+               (SELECT coalesce(round(sum({_SAVED}), 2), 0) FROM meetings m) AS person_hours_saved,
+               (SELECT count(*) FROM updates) AS updates_posted""",
+}
 
 
 #: what the public site says about each table and view (shown on its page and

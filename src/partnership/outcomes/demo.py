@@ -8,10 +8,12 @@ one stakeholder, a stake with no motivation, and an outcome fed only business as
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 from partnership.api import Partnership
 
-INFO = dict(
+#: the keyword arguments of :meth:`Partnership.create` for the demo partnership
+INFO: dict[str, Any] = dict(
     name="Lunesdale Community Safety Partnership",
     purpose="Councils, police, fire, health, housing and the voluntary sector working together "
             "so that people in Lunesdale are safer and feel safer.",
@@ -82,18 +84,26 @@ STAKES = [
 CONTRIBUTIONS = [
     ("fewer-repeat-asb", "county-police", "people", "Two PCSOs for the three hotspot wards", 2, "FTE", True),
     ("fewer-repeat-asb", "lunesdale-council", "people", "ASB caseworker", 1, "FTE", True),
-    ("fewer-repeat-asb", "riverside-housing", "data", "Weekly ASB reports from tenancy officers", None, None, True),
-    ("fewer-repeat-asb", "victim-support", "skills", "Repeat-victim risk assessment training", 6, "sessions", True),
-    ("fewer-repeat-asb", "lunesdale-council", "systems", "Shared case management system (ECINS)", None, None, False),
+    ("fewer-repeat-asb", "riverside-housing", "data",
+     "Weekly ASB reports from tenancy officers", None, None, True),
+    ("fewer-repeat-asb", "victim-support", "skills",
+     "Repeat-victim risk assessment training", 6, "sessions", True),
+    ("fewer-repeat-asb", "lunesdale-council", "systems",
+     "Shared case management system (ECINS)", None, None, False),
     ("safer-night-time", "county-police", "people", "Weekend town-centre patrols", 12, "hours/week", False),
-    ("safer-night-time", "lunesdale-council", "money", "Taxi marshals and safe space funding", 45000, "GBP", True),
+    ("safer-night-time", "lunesdale-council", "money",
+     "Taxi marshals and safe space funding", 45000, "GBP", True),
     ("safer-night-time", "good-neighbours", "people", "Street pastor volunteers", 20, "volunteers", True),
     ("fewer-young-people-exploited", "youth-trust", "people", "Detached youth workers", 2, "FTE", True),
-    ("fewer-young-people-exploited", "county-police", "data", "Intelligence on county lines activity", None, None, True),
+    ("fewer-young-people-exploited", "county-police", "data",
+     "Intelligence on county lines activity", None, None, True),
     ("fewer-young-people-exploited", "bay-health", "people", "A&E youth navigator", 0.5, "FTE", True),
-    ("fewer-home-fire-injuries", "northshire-fire", "people", "Safe and well visits", 400, "visits/year", False),
-    ("fewer-home-fire-injuries", "bay-health", "data", "Referrals of frail patients on discharge", None, None, False),
-    ("domestic-abuse-help-sooner", "victim-support", "people", "Independent domestic violence advisers", 3, "FTE", True),
+    ("fewer-home-fire-injuries", "northshire-fire", "people",
+     "Safe and well visits", 400, "visits/year", False),
+    ("fewer-home-fire-injuries", "bay-health", "data",
+     "Referrals of frail patients on discharge", None, None, False),
+    ("domestic-abuse-help-sooner", "victim-support", "people",
+     "Independent domestic violence advisers", 3, "FTE", True),
     ("quarterly-forum", "lunesdale-council", "premises", "Town hall meeting room", 4, "sessions/year", False),
 ]
 

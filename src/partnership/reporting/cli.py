@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from partnership.cli.context import pass_context
+from partnership.cli.context import Context, pass_context
 from partnership.cli.output import done, emit_json
 
 robots_option = click.option(
@@ -36,7 +36,7 @@ def _result_json(result: Any) -> dict[str, Any]:
 @force_option
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @pass_context
-def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots: str | None,
+def publish(ctx: Context, path: str, metadata: str | None, no_refresh: bool, robots: str | None,
             force: bool, as_json: bool) -> None:
     """Write the public database to PATH (only public data), and its Datasette metadata.
 
@@ -45,7 +45,7 @@ def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots:
     datasette -i PATH -m PATH-STEM.metadata.yml (docs/dashboard.md gives the
     template and plugin folders and settings of the full site)
     """
-    from partnership.reporting.publish import publish as do_publish
+    from partnership.reporting.build import publish as do_publish
 
     with ctx.open() as p:
         result = do_publish(p, path, metadata=metadata, refresh=not no_refresh, robots=robots,
@@ -71,16 +71,16 @@ def publish(ctx: Any, path: str, metadata: str | None, no_refresh: bool, robots:
 @robots_option
 @force_option
 @pass_context
-def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str | None,
+def serve(ctx: Context, port: int, host: str, public_db: str | None, metadata: str | None,
           robots: str | None, force: bool) -> None:
     """Publish, then serve the public dashboard with Datasette (Ctrl+C to stop).
 
     Only the public database is served, read-only (immutable): the working database
     with contact details is never opened by the web server.
     """
-    from partnership.reporting.publish import check_port_free
-    from partnership.reporting.publish import publish as do_publish
-    from partnership.reporting.publish import serve as do_serve
+    from partnership.reporting.build import publish as do_publish
+    from partnership.reporting.serve import check_port_free
+    from partnership.reporting.serve import serve as do_serve
 
     if public_db is None:
         working = Path(ctx.db)
@@ -99,7 +99,7 @@ def serve(ctx: Any, port: int, host: str, public_db: str | None, metadata: str |
 @click.option("--check", "check_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Exit 1 if FILE differs from what would be written (for CI).")
 @pass_context
-def metadata(ctx: Any, check_file: str | None) -> None:
+def metadata(ctx: Context, check_file: str | None) -> None:
     """Print the Datasette metadata of the public site, generated from the features.
 
     Every description of a public table, column and query lives in the code of the

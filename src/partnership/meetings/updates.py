@@ -1,0 +1,88 @@
+"""Written updates: the alternative to information items and to many meetings.
+
+A partner posts a short progress note tied to an outcome (:class:`~.models.Update`,
+public); :meth:`Updates.since` with the change log answers "what changed since the last
+meeting".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from .. import validators as v
+from ..errors import ValidationError
+from ..records import Collection, from_row, structure, to_row
+from .models import Update
+from .rules import meeting_row
+
+if TYPE_CHECKING:
+    from ..api import Partnership
+
+__all__ = ["Updates"]
+
+
+class Updates:
+    """``p.updates``: written progress updates, the alternative to information items."""
+
+    def __init__(self, p: Partnership) -> None:
+        self.p = p
+        self.collection: Collection[Update] = Collection(p, Update)
+
+    def post(self, partner: str, text: str, *, outcome: str, date: Any = None,
+             author: str | None = None) -> Update:
+        """Post an update from ``partner`` about ``outcome`` (dated today unless given)."""
+        update = structure(Update, {"date": date or self.p.today(), "partner": partner,
+                                    "outcome": outcome, "text": text, "author": author})
+        if author and self.p.people.exists(author) and self.p.people.get(author).partner != partner:
+            raise ValidationError(
+                f"{author} works for {self.p.people.get(author).partner}, not {partner}; "
+                f"post the update as their partner or leave out --by")
+        return self.collection.add(update)
+
+    def list(self, **where: Any) -> list[Update]:
+        return self.collection.list(**where)
+
+    def since(self, since: str | dt.date | None = None) -> dict[str, Any]:
+        """Updates and changes on or after ``since``: a date, a meeting slug, or None for
+        the date of the last held meeting (everything if none was held)."""
+        meeting = None
+        if since is None:
+            rows = self.p.store.query(
+                "SELECT slug, date FROM meetings WHERE status = 'held' ORDER BY date DESC, slug DESC "
+                "LIMIT 1")
+            if rows:
+                meeting, since_date = rows[0]["slug"], dt.date.fromisoformat(rows[0]["date"])
+            else:
+                since_date = None
+        elif isinstance(since, dt.date):
+            since_date = since
+        else:
+            text = str(since).strip()
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+                try:
+                    since_date = v.parse_date(text, "since")
+                except v.FieldProblem as exc:
+                    raise ValidationError(str(exc)) from None
+            else:
+                if not v.SLUG_RE.fullmatch(text):
+                    raise ValidationError(
+                        f"since must be a meeting's slug or a date written YYYY-MM-DD (got {v.shown(text)})")
+                meeting = text
+                since_date = dt.date.fromisoformat(meeting_row(self.p, text)["date"])
+        where, params = "", []
+        if since_date is not None:
+            where, params = "WHERE date >= ?", [since_date.isoformat()]
+        updates = [from_row(Update, r) for r in self.p.store.query(
+            f"SELECT * FROM updates {where} ORDER BY date DESC, id DESC", params)]
+        # the updates are listed in full above; the change log adds everything else
+        changes = self.p.store.query(
+            "SELECT at, action, entity, key, summary FROM changes WHERE entity != 'update'"
+            + (" AND at >= ?" if since_date else "") + " ORDER BY id DESC", params)
+        return {
+            "since": since_date.isoformat() if since_date else None,
+            "meeting": meeting,
+            "updates": [to_row(u) for u in updates],
+            "changes": changes,
+        }

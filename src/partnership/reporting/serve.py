@@ -1,0 +1,158 @@
+"""Step 6, open reporting: serve the public database with Datasette.
+
+:func:`make_datasette` builds a Datasette instance over the public file alone,
+immutable, with this package's templates and dashboard plugin
+(``reporting/datasette_plugins``) and the settings of :data:`SAFE_SETTINGS`;
+:func:`serve` runs it with uvicorn. The working database is never given to Datasette.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..publicdata import PublishError
+from .metadata import default_metadata_path
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+DATASETTE_PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
+
+
+#: what one request may cost the public site, whatever the metadata says or leaves out:
+#: a query stops after 1 s and returns at most 1,000 rows, and CSV is never streamed
+#: (a stream re-runs the table's query once per 1,000 rows, and one request could keep
+#: a core busy for minutes; the whole file downloads as /public.db instead). The
+#: metadata's ``settings`` block may change them.
+SAFE_SETTINGS: dict[str, Any] = {"sql_time_limit_ms": 1000, "max_returned_rows": 1000,
+                                 "allow_csv_stream": False}
+
+
+def datasette_settings(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The ``settings`` block of the metadata (configuration, not description), over
+    :data:`SAFE_SETTINGS`."""
+    settings = metadata.get("settings") or {}
+    return {**SAFE_SETTINGS, **(settings if isinstance(settings, dict) else {})}
+
+
+def make_datasette(public_db: str | os.PathLike[str],
+                   metadata_path: str | os.PathLike[str] | None = None) -> Any:
+    """A Datasette instance serving only ``public_db``, immutable, with the dashboard.
+
+    The working database is never given to it, so nothing private can be reached,
+    even through arbitrary SQL.
+    """
+    import yaml
+    from datasette.app import Datasette
+
+    public_db = Path(public_db)
+    metadata_path = Path(metadata_path) if metadata_path else default_metadata_path(public_db)
+    try:
+        metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise PublishError(
+            f"no metadata file {metadata_path} beside the public database; run "
+            f"'partnership publish {public_db}' again") from None
+    settings = datasette_settings(metadata)
+    metadata = {k: v for k, v in metadata.items() if k != "settings"}
+    # served under the name 'public' whatever the file is called (demo.public.db would
+    # otherwise give addresses like /demo~2Epublic/...), with its metadata renamed to match
+    databases = metadata.get("databases") or {}
+    if len(databases) == 1:
+        metadata["databases"] = {SERVED_NAME: next(iter(databases.values()))}
+    _register_datasette_plugins()
+    from datasette.database import Database
+
+    ds = Datasette(
+        files=[],
+        metadata=metadata,
+        settings=settings,
+        template_dir=str(TEMPLATE_DIR),
+        plugins_dir=str(DATASETTE_PLUGINS_DIR),
+        cors=False,
+    )
+    # with no files Datasette adds an in-memory database: nothing but the public file is served
+    if "_memory" in ds.databases:
+        ds.remove_database("_memory")
+    ds.add_database(Database(ds, path=str(public_db), is_mutable=False), name=SERVED_NAME)
+    return ds
+
+
+#: the name the public database is served under by ``partnership serve``
+SERVED_NAME = "public"
+
+
+#: Datasette plugins the site depends on (also loaded when Datasette skips entry points)
+DATASETTE_PLUGINS = ("datasette_atom", "datasette_block_robots")
+
+
+def _register_datasette_plugins() -> None:
+    import importlib
+
+    from datasette.plugins import pm
+
+    for name in DATASETTE_PLUGINS:
+        module = importlib.import_module(name)
+        if not pm.is_registered(module):
+            pm.register(module, name=name.replace("_", "-") + "-partnership")
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, in one line, a port another program already listens on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise PublishError(f"cannot serve on {host}: no such host; try --host 127.0.0.1") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(address)
+        except PermissionError:
+            raise PublishError(
+                f"not allowed to serve on port {port}; choose a port above 1023 with --port") from None
+        except OSError:
+            raise PublishError(
+                f"port {port} on {host} is already in use; stop the other server or choose "
+                f"another with --port") from None
+
+
+def serve(public_db: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8001,
+          metadata_path: str | os.PathLike[str] | None = None) -> None:  # pragma: no cover - blocks
+    """Serve the public database with Datasette until interrupted.
+
+    Ctrl+C stops it within about a second: answers still being sent then (a client
+    that is slow to read a download, say) are cut off rather than waited for.
+    """
+    import uvicorn
+
+    check_port_free(host, port)
+    ds = make_datasette(public_db, metadata_path)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on",
+                timeout_graceful_shutdown=SHUTDOWN_SECONDS, log_config=_log_config())
+
+
+#: how long Ctrl+C waits for answers still being sent before it cuts them off
+SHUTDOWN_SECONDS = 1
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, without a traceback for each answer Ctrl+C cuts off (uvicorn
+    logs the cancellation it caused as an exception; its one-line "Cancel N running
+    task(s)" says what happened)."""
+    import asyncio
+    import copy
+    import logging
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    class CutOffAtShutdown(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["cut_off"] = {"()": CutOffAtShutdown}
+    config["loggers"].setdefault("uvicorn.error", {})["filters"] = ["cut_off"]
+    return config
