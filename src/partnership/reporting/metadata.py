@@ -189,7 +189,8 @@ def load_metadata(base: str | os.PathLike[str] | None = None,
         return base_metadata(registry or default_registry())
     path = Path(base)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"),  # noqa: S506 - a safe loader
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except FileNotFoundError:
         raise PublishError(f"metadata file {path} does not exist; check --metadata") from None
     except yaml.YAMLError as exc:

@@ -49,7 +49,8 @@ def make_datasette(public_db: str | os.PathLike[str],
     public_db = Path(public_db)
     metadata_path = Path(metadata_path) if metadata_path else default_metadata_path(public_db)
     try:
-        metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8")) or {}
+        metadata = yaml.load(metadata_path.read_text(encoding="utf-8"),  # noqa: S506 - safe loader
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except FileNotFoundError:
         raise PublishError(
             f"no metadata file {metadata_path} beside the public database; run "
