@@ -1,4 +1,4 @@
-"""Benchmark of step 4: CSV import of observations, and refresh of the metrics.
+"""Benchmark of step 4: CSV import of observations (refresh and status: bench_metrics.py).
 
     python bench/bench_measure.py          # 200,000 observations of 2,000 indicators
     python bench/bench_measure.py --full   # the issue's size: 1,000,000 of 10,000
@@ -30,11 +30,7 @@ drift in the machine's load hits both alike; the best round of each is compared)
   transaction, so it still commits thousands of times (and then rewrites the table to
   apply the detected types); it is printed once for information, never as the baseline.
 
-* refresh: ``p.measure.refresh(force=True)`` (every built-in metric of every indicator)
-  in-process against one ``SELECT indicator, count(*), avg(value) FROM observations
-  GROUP BY indicator`` fetched in-process on the same file: the least a refresh that
-  reads the observations has to do. Target <= 2x. The command ``partnership refresh``
-  as a whole process (with Python's start-up) is printed for information.
+The refresh of the metrics and ``status`` are measured by ``bench/bench_metrics.py``.
 """
 
 from __future__ import annotations
@@ -56,7 +52,6 @@ BIN = Path(sys.executable).parent
 IMPORT_TARGET = 1.2
 MEMORY_LIMIT_MB = 100
 MEMORY_GROWTH = 1.2
-REFRESH_TARGET = 2.0
 
 BULK_SQL = ("INSERT INTO observations (indicator, date, value, source) "
             "VALUES (:indicator, :date, :value, :source)")
@@ -210,35 +205,6 @@ def main() -> None:
             print(f"  for information, sqlite-utils insert --csv --pk ... --batch-size {rows} (commits "
                   f"every 249 rows, then rewrites the table): {ins_wall:.2f} s wall, {ins_cpu:.2f} s CPU")
 
-        os.environ["PARTNERSHIP_TODAY"] = TODAY
-        import partnership
-
-        with partnership.open(work / "full.db") as p:
-            count = p.store.conn.execute("SELECT count(*) FROM observations").fetchone()[0]
-            assert count == rows, count
-            conn = sqlite3.connect(work / "full.db")
-            group_times, refresh_times = [], []
-            result = None
-            for _ in range(args.rounds):
-                started = time.perf_counter()
-                groups = conn.execute(
-                    "SELECT indicator, count(*), avg(value) FROM observations GROUP BY indicator"
-                ).fetchall()
-                group_times.append(time.perf_counter() - started)
-                assert len(groups) == indicators
-                started = time.perf_counter()
-                result = p.measure.refresh(force=True)
-                refresh_times.append(time.perf_counter() - started)
-                assert not result.problems, result.problems
-            conn.close()
-        command_s, _, _ = run([str(BIN / "partnership"), "--db", str(work / "full.db"), "refresh"], env)
-        group_s, refresh_s = min(group_times), min(refresh_times)
-        ratio = refresh_s / group_s
-        print(f"refresh: p.measure.refresh(force=True) {refresh_s:6.3f} s ({result.values:,} values)   "
-              f"GROUP BY indicator {group_s:6.3f} s   ratio {ratio:.2f}x (target <= {REFRESH_TARGET}x) "
-              f"{verdict(ratio <= REFRESH_TARGET)}")
-        print(f"  for information, 'partnership refresh' as a whole process (with Python start-up) "
-              f"{command_s:6.2f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -190,4 +190,7 @@ def published(demo_path, tmp_path, _published_template):
     shutil.copy(result.path, target)
     metadata = target.with_name(Path(result.metadata_path).name)
     shutil.copy(result.metadata_path, metadata)
+    from partnership.reporting.build import inspect_path  # Datasette's row counts, beside them
+
+    shutil.copy(inspect_path(result.path), inspect_path(target))
     return target, attrs.evolve(copy.deepcopy(result), path=str(target), metadata_path=str(metadata))

@@ -113,3 +113,95 @@ def test_pages_work_under_the_content_security_policy(served_demo, tmp_path):
         blocked = [line for line in result.stderr.splitlines()
                    if "Content Security Policy" in line or "Refused to" in line]
         assert blocked == [], (path, blocked)
+
+
+# -- the whole truth, on a desktop and on a phone ------------------------------------------
+
+#: every element's box (and every run of text) that reaches past the right edge of the
+#: viewport, or starts left of it: what makes a phone scroll sideways
+OVERFLOW_JS = """() => {
+  const w = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if ((r.width || r.height) && (r.right > w + 1 || r.left < -1))
+      out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+  }
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const r = range.getBoundingClientRect();
+    if (r.width && r.right > w + 1)
+      out.push('text in ' + n.parentElement.tagName + ': ' + n.textContent.trim().slice(0, 30));
+  }
+  return {width: w, scrollWidth: document.documentElement.scrollWidth, wider: out};
+}"""
+
+
+@pytest.fixture
+def served_truth(demo_path, tmp_path):
+    """The demo with an indicator whose only figure is eight months old, served."""
+    from test_public_truth import add_stale_indicator
+
+    import partnership
+
+    with partnership.open(demo_path) as p:
+        seen, stale = add_stale_indicator(p, months=8)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from partnership.cli import main; main()",
+         "--db", str(demo_path), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(port, proc)
+        yield f"http://127.0.0.1:{port}/", seen, stale
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_the_home_page_tells_the_whole_truth_on_a_desktop_and_a_phone(served_truth, tmp_path):
+    """Playwright drives Debian's Chromium (no browser download): the public status words,
+    the stale date and what the checks say are on the page; at 1280 and at 390 pixels
+    wide no element is wider than the viewport; both are kept as screenshots."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url, seen, stale = served_truth
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for name, width in (("desktop", 1280), ("phone", 390)):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.set_default_timeout(30_000)
+                page.goto(url)
+                outcomes = page.inner_text("#outcomes")
+                for word in ("on track", "at risk", "not measured", "needs a rethink"):
+                    assert word in outcomes, (name, word)
+                assert "Nobody can tell how it is going" in outcomes
+                assert "Resources: missing an essential need nobody can meet" in outcomes
+                assert f"latest figure {seen}" in outcomes and f"stale since {stale}" in outcomes
+                findings = page.inner_text("#findings")
+                assert "What the checks say" in findings and "collaboration killer" in findings
+                assert "problems" in findings and "warnings" in findings
+                assert "outcomes, 6 shared" in page.inner_text(".cards")
+                layout = page.evaluate(OVERFLOW_JS)
+                assert layout["width"] == width
+                assert layout["wider"] == [], (name, layout["wider"][:10])
+                assert layout["scrollWidth"] <= width, (name, layout)
+                shot = tmp_path / f"home-{name}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+                page.close()
+        finally:
+            browser.close()
+    readme_shot = Path(__file__).resolve().parent.parent / "docs" / "home.png"
+    if not readme_shot.exists():
+        shutil.copy(tmp_path / "home-desktop.png", readme_shot)
+    keep = os.environ.get("PARTNERSHIP_SCREENSHOT_DIR")
+    if keep:
+        for name in ("desktop", "phone"):
+            shutil.copy(tmp_path / f"home-{name}.png", Path(keep) / f"home-{name}.png")

@@ -134,7 +134,8 @@ def test_bad_input_is_one_line_and_changes_nothing(lead, db_path, unchanged, arg
 def test_missing_database_is_not_created(run, db_path):
     result = run("partner", "list")
     assert result.exit_code == 1
-    assert "no partnership database at" in result.stderr and "partnership init" in result.stderr
+    assert "no partnership database at" in result.stderr
+    assert f"partnership --db {db_path} init NAME" in result.stderr
     assert not db_path.exists()
 
 
@@ -178,10 +179,10 @@ def test_cli_csv_import_bad_row(lead, tmp_path, db_path, unchanged):
 
 
 def test_import_of_unknown_format(lead, tmp_path):
-    path = tmp_path / "p.xlsx"
+    path = tmp_path / "p.ods"
     path.write_text("x")
     result = lead("import", str(path))
-    assert result.exit_code == 1 and "use a .yaml, .yml, .json or .csv file" in result.stderr
+    assert result.exit_code == 1 and "use a .yaml, .yml, .json, .xlsx or .csv file" in result.stderr
 
 
 def test_import_creates_database_from_export(demo_path, tmp_path, run):
@@ -228,3 +229,14 @@ def test_help_does_not_import_heavy_modules():
             "('datasette', 'cattrs', 'sqlite_utils', 'yaml')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("group", ["commitment", "partner", "invite", "observation"])
+def test_a_group_typed_alone_prints_its_help_as_lines(lead, group):
+    """`partnership commitment` with no subcommand: the group's help, one line per line
+    (the one-line escaping of usage errors must not turn it into a single '\\n' line)."""
+    result = lead(group)
+    text = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert f" {group} [OPTIONS] COMMAND" in text
+    assert "\\n" not in text
+    assert len(text.splitlines()) > 3

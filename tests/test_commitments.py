@@ -233,13 +233,13 @@ def test_the_ledger_matches_the_hand_worked_figures(ledger_team):
     council, police = ledger_team.commitments.ledger()  # by partner slug
     assert police == {"partner": "lancs-police", "partner_name": "Lancashire Constabulary",
                       "made": 5, "kept": 2, "kept_late": 1, "open": 1, "overdue": 1, "withdrawn": 0,
-                      "additional": 4,
+                      "withdrawn_agreed": 0, "additional": 4,
                       "kept_rate": 0.75,        # (2 + 1) / (5 - 1)
                       "on_time_rate": 0.5,      # 2 / 4
                       "additional_share": 0.8}  # 4 / 5
     assert council == {"partner": "lancs-council", "partner_name": "Lancaster City Council",
                        "made": 3, "kept": 0, "kept_late": 1, "open": 0, "overdue": 1, "withdrawn": 1,
-                       "additional": 0, "kept_rate": 0.333, "on_time_rate": 0.0,
+                       "withdrawn_agreed": 0, "additional": 0, "kept_rate": 0.333, "on_time_rate": 0.0,
                        "additional_share": 0.0}
 
 
@@ -366,12 +366,12 @@ def test_cli_walkthrough(cli):
     r = cli("ledger")
     assert r.exit_code == 0 and "kept rate" in r.stdout and "As of 2026-03-01" in r.stdout
     police = next(line for line in r.stdout.splitlines() if line.startswith("lancs-police"))
-    assert police.split() == ["lancs-police", "1", "0", "1", "0", "0", "0", "100%", "0%", "100%"]
+    assert police.split() == ["lancs-police", "1", "0", "1", "0", "0", "0", "0", "100%", "0%", "100%"]
     data = json.loads(cli("ledger", "--json").stdout)
     assert data["as_of"] == "2026-03-01"
     assert [p["partner"] for p in data["partners"]] == ["lancs-council", "lancs-police"]
     assert set(data["partners"][0]) == {"partner", "partner_name", "made", "kept", "kept_late", "open",
-                                        "overdue", "withdrawn", "additional", "kept_rate",
+                                        "overdue", "withdrawn", "withdrawn_agreed", "additional", "kept_rate",
                                         "on_time_rate", "additional_share"}
     quarters = json.loads(cli("ledger", "--by-quarter", "--json").stdout)["quarters"]
     assert [q["quarter"] for q in quarters] == ["2026-Q1", "2026-Q2"]

@@ -395,7 +395,7 @@ def test_csv_import_partners_and_contributions(small, tmp_path):
          "line 3: partner: slug 'bad slug'"),
         ("slug,kind\nymca,charity\n", "missing column(s) name"),
         ("slug,name,colour\nymca,YMCA,red\n", "unknown column(s) colour"),
-        ("slug,name\nymca,YMCA,extra\n", "line 2: more values than columns"),
+        ("slug,name\nymca,YMCA,extra\n", "line 2: has 3 values but the header names 2 columns"),
         ("", "is empty"),
     ],
 )

@@ -52,3 +52,28 @@ def test_every_command_has_help():
                 walk(command)
 
     walk(cli)
+
+
+def test_the_hooks_reference_covers_every_hook() -> None:
+    """docs/hooks.md: every hook of partnership.hookspecs has its section, with its
+    arguments, what it returns, an example implementing it, and a row in the summary table."""
+    import inspect
+
+    from partnership import hookspecs
+
+    doc = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    hooks = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+             if name.startswith("register_")]
+    assert len(hooks) >= 8
+    sections = re.split(r"^## ", doc, flags=re.M)
+    for hook in hooks:
+        params = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
+        section = next((s for s in sections if s.startswith(f"{hook}({params})\n")), None)
+        assert section is not None, f"docs/hooks.md has no section '## {hook}({params})'"
+        assert "**Arguments**" in section and "**Returns**" in section, (
+            f"{hook}: say its arguments and what it returns")
+        examples = re.findall(r"```python\n(.*?)```", section, re.S)
+        assert any("@hookimpl" in e and f"def {hook}({params})" in e for e in examples), (
+            f"{hook}: give an example implementing it")
+        assert "Built-in use" in section, f"{hook}: name a built-in feature that uses it"
+        assert f"| `{hook}` |" in doc, f"{hook}: add it to the summary table"

@@ -61,8 +61,9 @@ def test_example_plugins_through_plugins_dir(m):
         assert values[("rolling-average", "2026-07-01")] == 380.5
         status = p.measure.status()
     # repeat-victims 370 < 412 (better, down); feel-safe 48 < 50 (worse, up): 50%
-    assert status["partnership_metrics"] == [
-        {"metric": "better-off-share", "period": "2026-11-01", "value": 50.0}]
+    assert [{k: m[k] for k in ("metric", "period", "value", "stale")}
+            for m in status["partnership_metrics"]] == [
+        {"metric": "better-off-share", "period": "2026-11-01", "value": 50.0, "stale": False}]
 
 
 def test_better_off_share_example_with_no_figures(p):

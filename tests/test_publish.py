@@ -236,10 +236,47 @@ def test_home_page_outcomes_have_status_and_verdict(site):
     # worst first: the exploitation outcome is off track and its verdict is reboot
     assert html.index("Fewer young people are drawn into criminal exploitation") < html.index(
         "Fewer older people are hurt in fires at home")
-    assert "off-track" in html and "reboot" in html and "time to pivot" in html
+    # one plain status each, the gap verdict and the figures as two named things in words
+    assert "needs a rethink" in html and "off long enough" not in html
+    assert "Resources</a>: missing an essential need nobody can meet" in html
+    assert "off track long enough to rethink the approach" in html
+    # the status links to the outcome's line (a materialised table has no key: a filter)
+    status_link = "/public/outcome_public_status?outcome=fewer-young-people-exploited"
+    assert status_link in html
+    assert get(site, status_link.replace("?", ".json?") + "&_shape=array").json()[0]["status"] == (
+        "needs a rethink")
     assert "/public/outcome_status?outcome=fewer-young-people-exploited" in html
     assert "/public/outcome_verdicts?outcome=fewer-young-people-exploited" in html
     assert "/public/indicators/repeat-victims" in html
+
+
+def test_every_link_of_the_home_page_answers(site):
+    """Each link to the site on the home page opens a page (not a 404), and its "see all"
+    links open table pages stored in the order of their question."""
+    html = get(site, "/").text
+    links = sorted({h.replace("&amp;", "&") for h in re.findall(r'href="(/public[^"#]*)"', html)})
+    assert len(links) > 20
+    broken = [link for link in links if get(site, link).status_code != 200]
+    assert broken == []
+    for link in ("/public/is_it_working", "/public/who_does_what", "/public/story_notes",
+                 "/public/where_are_the_gaps?state__not=met", "/public/outcome_public_status",
+                 "/public/outcome_verdicts?_sort_desc=killers", "/public/ledger"):
+        assert f'href="{link.replace("&", "&amp;")}"' in html, link
+    # stored worst first: the table page starts where the question's answer starts
+    table = get(site, "/public/is_it_working.json?_shape=array").json()
+    canned = get(site, "/public/is-it-working.json?_shape=array").json()
+    assert [r["indicator"] for r in table] == [r["indicator"] for r in canned]
+    table = get(site, "/public/where_are_the_gaps.json?state__not=met&_shape=array").json()
+    canned = get(site, "/public/where-are-the-gaps.json?_shape=array").json()
+    assert [(r["need"], r["killer"]) for r in table] == [(r["need"], r["killer"]) for r in canned]
+    table = get(site, "/public/ledger.json?_shape=array").json()
+    canned = get(site, "/public/who-keeps-their-promises.json?_shape=array").json()
+    assert [(r["partner_name"], r["kept_rate"]) for r in table] == [
+        (r["partner"], r["kept_rate"]) for r in canned]
+    table = get(site, "/public/who_does_what.json?_shape=array&_size=max").json()
+    canned = get(site, "/public/who-does-what.json?_shape=array").json()
+    assert [(r["partner_name"], r["outcome_title"]) for r in table] == [
+        (r["partner"], r["outcome"]) for r in canned]
 
 
 def test_home_page_charts_show_the_story_behind_the_curve(site):
@@ -266,7 +303,9 @@ def test_home_page_gaps_verdicts_ledger_updates_meetings_governance_pairs(site):
     assert "/public/commitment_status?partner=county-police" in ledger
     assert "2026-Q1" in ledger
     updates = section(html, "updates")
-    assert "Hotspot patrols started in Skerton" in updates and "/public/updates/1" in updates
+    # the latest written updates: the two partners sent through the inbox come first
+    assert "The October repeat-victim profile is done" in updates and "/public/updates/10" in updates
+    assert "Hotspot patrols started in Skerton" not in updates  # older than the 8 shown
     meetings = section(html, "meetings")
     assert "meetings avoided" in meetings and "person-hours saved" in meetings
     assert "/public/meetings-held-and-avoided" in meetings
@@ -322,7 +361,7 @@ def test_canned_queries_answer_the_questions(site):
     assert sum(r["person_hours_saved"] for r in rows) == 6.0
     rows = get(site, "/public/hours-saved.json?_shape=array").json()
     assert rows == [{"meetings_held": 1, "meetings_avoided": 1, "decisions_made": 2,
-                     "person_hours_spent": 7.5, "person_hours_saved": 6.0, "updates_posted": 8}]
+                     "person_hours_spent": 7.5, "person_hours_saved": 6.0, "updates_posted": 10}]
     rows = get(site, "/public/governance.json?_shape=array").json()
     assert [r["number"] for r in rows] == [1, 2, 3] and rows[2]["answer"] == "not answered yet"
     rows = get(site, "/public/unmentoring-uptake.json?_shape=array").json()
@@ -338,14 +377,15 @@ def test_feed(site):
     assert "Lunesdale" in r.text or "Latest updates" in r.text
     # the written updates are in it, not drowned by the change log, and changes too
     assert "Hotspot patrols started in Skerton" in r.text
-    assert r.text.count("county-police on fewer-repeat-asb") >= 2
-    assert "Change: " in r.text
+    assert r.text.count("Northshire Constabulary on “Fewer residents suffer repeated") >= 2
+    # the changes in words, as on the page (change_news), not "Change: commitment 7"
+    assert "Change: " not in r.text and "made 4 promises" in r.text
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(r.content)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = root.findall("a:entry", ns)
-    assert len(entries) == 38  # the 8 updates and the 30 latest changes
+    assert len(entries) == 40  # the 10 updates (2 sent through the inbox) and the 30 latest changes
     assert all(e.find("a:updated", ns).text for e in entries)
 
 

@@ -156,7 +156,12 @@ def assert_well_behaved(result, path: Path, before: str) -> None:
     err = result.stderr.strip()
     assert err, "an error must say something"
     if result.exit_code == 1:
-        assert len(err.splitlines()) == 1 and err.startswith("Error:"), err
+        # one line, or for an import with several problems: a headline, then one indented
+        # line per problem (the first 20, then a count: partnership.cli.problems)
+        lines = err.splitlines()
+        assert lines[0].startswith("Error:"), err
+        assert len(lines) == 1 or ("problems" in lines[0] and len(lines) <= 22
+                                   and all(line.startswith("  ") for line in lines[1:])), err
     else:  # click's usage error: usage, a hint, then one 'Error:' line
         assert err.splitlines()[-1].startswith("Error:"), err
 

@@ -102,6 +102,32 @@ def test_the_home_page_shows_nothing_of_a_database_or_table_it_may_not(published
     assert "Northshire Constabulary" not in r.text and 'id="outcomes"' not in r.text
 
 
+@pytest.mark.slow
+def test_permissions_worked_out_once_still_tell_visitors_apart(published, tmp_path):
+    """serve remembers each permission for visitors who are not signed in: a table denied
+    to them stays denied on every request and page, and root still sees it."""
+    def partners_for_root(meta):
+        meta["databases"]["public"]["tables"]["partners"]["allow"] = {"id": "root"}
+
+    ds = with_metadata(published, tmp_path, partners_for_root)
+    for _ in range(2):
+        assert get(ds, "/public/partners").status_code == 403
+        assert 'href="/public/partners"' not in get(ds, "/public").text
+        assert get(ds, "/public/partners", cookies=root_cookies(ds)).status_code == 200
+        assert 'href="/public/partners"' in get(ds, "/public", cookies=root_cookies(ds)).text
+        assert get(ds, "/public/outcomes").status_code == 200
+
+
+def test_the_home_page_rendered_once_is_only_for_visitors_without_cookies(published, tmp_path):
+    ds = with_metadata(published, tmp_path, lambda m: None)
+    first, again = get(ds, "/"), get(ds, "/")
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert 'class="actor"' not in first.text
+    signed_in = get(ds, "/", cookies=root_cookies(ds))
+    assert signed_in.status_code == 200 and 'class="actor"' in signed_in.text
+    assert 'class="actor"' not in get(ds, "/").text
+
+
 # -- headers on every answer -----------------------------------------------------------------
 
 HEADER_PATHS = ["/", "/public", "/public/partners", "/public/partners.csv", "/public/partners.json",

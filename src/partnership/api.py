@@ -36,9 +36,14 @@ if TYPE_CHECKING:
     from .health.assess import Assessments
     from .health.governance import GovernanceQuestions
     from .health.pairs import Pairs
+    from .history import History, UndoResult
+    from .inbox.service import Inbox
     from .measurement.service import Measure
     from .meetings.service import Meetings
     from .meetings.updates import Updates
+    from .reminders.service import Reminders
+    from .reporting.boardpack.service import Report
+    from .spreadsheets.returns import Returns
 
 def today() -> dt.date:
     """Today's date, or ``$PARTNERSHIP_TODAY`` (for demos and tests with a fixed clock)."""
@@ -96,7 +101,7 @@ class Partnership:
         """Create a new partnership database at ``path`` (refused if one exists there)."""
         info = structure(models.Partnership,
                          {"name": name, "purpose": purpose, "governance": governance, **{
-                             k: kwargs.pop(k) for k in ("licence", "licence_url", "website")
+                             k: kwargs.pop(k) for k in ("licence", "licence_url", "website", "currency")
                              if k in kwargs}})
         registry = cls._registry(plugins_dir, plugins)
         store = Store.open(path, create=True, actor=actor, migrations=Runner(registry.migration_sets))
@@ -149,7 +154,8 @@ class Partnership:
                 self.store.db.table("partnership").update(1, changed)
                 self.store.log("update", "partnership", "1",
                                f"partnership: changed {', '.join(sorted(changed))}",
-                               {"changed": changed, "before": {k: old[k] for k in changed}})
+                               {"changed": changed, "before": {k: old[k] for k in changed},
+                                "before_row": old})
             return after
 
     # -- collections ----------------------------------------------------------------
@@ -225,11 +231,41 @@ class Partnership:
         return Measure(self)
 
     @cached_property
+    def inbox(self) -> Inbox:
+        """Partners report for themselves: links, submissions, the lead's review (see partnership.inbox)."""
+        from .inbox.service import Inbox
+
+        return Inbox(self)
+
+    @cached_property
+    def returns(self) -> Returns:
+        """Return workbooks: one per partner to fill in, read back into the inbox
+        (see partnership.spreadsheets.returns)."""
+        from .spreadsheets.returns import Returns
+
+        return Returns(self)
+
+    @cached_property
     def commitments(self) -> Commitments:
         """Commitments and the trust ledger (see partnership.commitments)."""
         from .commitments.service import Commitments
 
         return Commitments(self)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        """Reminders of what each person owes, sent by email and recorded privately
+        (see partnership.reminders)."""
+        from .reminders.service import Reminders
+
+        return Reminders(self)
+
+    @cached_property
+    def report(self) -> Report:
+        """The board pack, as HTML or PDF (see partnership.reporting.boardpack)."""
+        from .reporting.boardpack.service import Report
+
+        return Report(self)
 
     def collection(self, cls: type) -> Collection[Any]:
         """The collection for any stored model class (used by import/export)."""
@@ -267,6 +303,17 @@ class Partnership:
             models.Change(**{**r, "data": json.loads(r["data"] or "{}")})
             for r in self.store.query(sql, params)
         ]
+
+    @cached_property
+    def history(self) -> History:
+        """Undo from the change log (see partnership.history)."""
+        from .history import History
+
+        return History(self)
+
+    def undo(self, change_id: int | None = None, *, reason: str = "") -> UndoResult:
+        """Take back the last command, or the one that wrote change ``change_id``."""
+        return self.history.undo(change_id, reason=reason)
 
     # -- checks -----------------------------------------------------------------------
 

@@ -16,4 +16,7 @@ BUILTIN_FEATURES: tuple[str, ...] = (
     "partnership.gaps",          # step 3: needs, gaps, honest capacity
     "partnership.commitments",   # commitments and the trust ledger
     "partnership.reporting",     # step 6: the public database and dashboard
+    "partnership.reminders",     # reminders of what each person owes, by email (private record)
+    "partnership.inbox",         # partners report for themselves; the lead accepts (private inbox)
+    "partnership.spreadsheets",  # .xlsx both ways, and partner return workbooks into the inbox
 )

@@ -153,6 +153,23 @@ class Confidence(Choice):
     HOPED = "hoped"
 
 
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _currency(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) -> None:
+    currency_code(value)
+
+
+def currency_code(value: Any, name: str = "currency") -> str:
+    """``value`` as a three-letter ISO 4217 code (`` eur`` is ``EUR``), or FieldProblem."""
+    code = value.strip().upper() if isinstance(value, str) else value
+    if not isinstance(code, str) or len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise v.FieldProblem(f"{name} must be a three-letter code such as GBP, EUR or USD "
+                             f"(got {v.shown(value)})")
+    return code
+
+
 @define(kw_only=True)
 class Partnership:
     """The partnership itself: one per database."""
@@ -170,6 +187,8 @@ class Partnership:
     )
     #: the partnership's own web address (http or https); "" for none
     website: str = field(default="", converter=v.strip, validator=v.url)
+    #: the currency its money is counted in (meeting costs): an ISO 4217 code such as GBP
+    currency: str = field(default="GBP", converter=_upper, validator=_currency)
 
 
 @entity("partners", ("slug",), "partner")
@@ -275,5 +294,10 @@ class Change:
     key: str
     summary: str
     data: dict[str, Any] = field(factory=dict)
+    #: the id of the first entry of the command that made this change (undo takes a
+    #: command back whole); None in logs written before it was recorded
+    command: int | None = None
+    #: the entry this one reverses, for the entries written by undo
+    undo_of: int | None = None
 
 

@@ -4,26 +4,28 @@ a directory of ``.py`` files (``--plugins-dir``).
 Entry points are skipped under pytest (``sys._called_from_test``) and can be limited
 with ``PARTNERSHIP_LOAD_PLUGINS`` (a comma-separated list of distribution names; an
 empty value loads none).
+
+This module is imported by ``partnership --help``: pluggy, the hookspecs and
+:mod:`importlib.metadata` are imported only by the functions that need them, and
+:func:`entry_point_plugins_possible` tells, without them, whether any entry point may exist.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
+import re
 import sys
-import traceback
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from . import hookspecs
-from .errors import PluginError
 from .features import BUILTIN_FEATURES
 
 if TYPE_CHECKING:
+    from pathlib import Path
+    from types import ModuleType
+
+    import pluggy
+
     from .registry import Registry
 
 ENTRY_POINT_GROUP = "partnership"
@@ -38,10 +40,55 @@ def is_builtin(name: str) -> bool:
     return name in BUILTIN_FEATURES
 
 
+def _entry_points_skipped() -> bool:
+    return getattr(sys, "_called_from_test", False) and "PARTNERSHIP_LOAD_PLUGINS" not in os.environ
+
+
+_GROUP_HEADER = re.compile(rb"^\s*\[\s*" + re.escape(ENTRY_POINT_GROUP.encode()) + rb"\s*\]", re.M)
+
+
+def entry_point_plugins_possible() -> bool:
+    """Whether a ``partnership`` entry point may be installed, without importing
+    :mod:`importlib.metadata` (whose import and full scan of every distribution cost more
+    than the rest of ``partnership --help``).
+
+    Looks for the ``[partnership]`` section in the ``entry_points.txt`` of each
+    ``*.dist-info`` / ``*.egg-info`` folder on ``sys.path`` (where the full scan finds
+    them); a path entry that is a file (a zip) answers "maybe", so the full scan runs.
+    False when entry points are not loaded at all (under tests, or
+    ``PARTNERSHIP_LOAD_PLUGINS`` empty)."""
+    if _entry_points_skipped():
+        return False
+    allowed = os.environ.get("PARTNERSHIP_LOAD_PLUGINS")
+    if allowed is not None and not allowed.replace(",", "").strip():
+        return False
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:
+            return True
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), "rb") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            if _GROUP_HEADER.search(text):
+                return True
+    return False
+
+
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    if getattr(sys, "_called_from_test", False) and "PARTNERSHIP_LOAD_PLUGINS" not in os.environ:
+    if _entry_points_skipped():
         return
     import importlib.metadata
+
+    from .errors import PluginError
 
     allowed = os.environ.get("PARTNERSHIP_LOAD_PLUGINS")
     names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
@@ -69,6 +116,10 @@ _DIST: dict[str, str] = {}
 
 
 def _register(pm: pluggy.PluginManager, plugin: object, name: str, where: str) -> None:
+    import pluggy
+
+    from .errors import PluginError
+
     try:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:
@@ -79,6 +130,11 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str, where: str) -
 
 def load_plugin_file(path: Path) -> ModuleType:
     """Import one ``.py`` file as a module, turning any failure into a one-line error."""
+    import importlib.util
+    import traceback
+
+    from .errors import PluginError
+
     module_name = f"partnership_plugins_dir.{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -105,12 +161,19 @@ def get_plugin_manager(plugins_dir: str | os.PathLike[str] | None = None, *,
                        plugins: tuple[object, ...] = ()) -> pluggy.PluginManager:
     """A plugin manager with the hookspecs, the built-in features, entry points,
     ``plugins_dir`` and any plugin objects given (for tests and embedding)."""
+    import pluggy
+
+    from . import hookspecs
+    from .errors import PluginError
+
     pm = pluggy.PluginManager("partnership")
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_FEATURES:
         _register(pm, importlib.import_module(name), name, "partnership itself")
     _load_entry_points(pm)
     if plugins_dir is not None:
+        from pathlib import Path
+
         directory = Path(plugins_dir)
         if not directory.is_dir():
             raise PluginError(f"plugins directory {directory} does not exist; check --plugins-dir")
@@ -152,6 +215,38 @@ def plugin_source(pm: pluggy.PluginManager, name: str) -> str:
         return f"package {_DIST[name]}"
     plugin = pm.get_plugin(name)
     return getattr(plugin, "__file__", None) or "registered in code"
+
+
+def plugin_fingerprint(pm: pluggy.PluginManager, name: str) -> str:
+    """What identifies the code of plugin ``name`` as it is now, so figures it computed
+    can be marked stale when it changes: ``package DIST VERSION`` for an installed package
+    (the distribution's version), ``version V`` for a plugin object with a ``__version__``,
+    and ``sha256:...`` of the file for a ``--plugins-dir`` file (or any plugin module with
+    a file). Empty for the built-ins and for an object with neither (never marked stale)."""
+    if is_builtin(name):
+        return ""
+    import hashlib
+    from pathlib import Path
+
+    plugin = pm.get_plugin(name)
+    parts = []
+    if name in _DIST:
+        import importlib.metadata
+
+        try:
+            parts.append(f"package {_DIST[name]} {importlib.metadata.version(_DIST[name])}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"package {_DIST[name]} (uninstalled)")
+    version = getattr(plugin, "__version__", None)
+    if isinstance(version, str) and name not in _DIST:
+        parts.append(f"version {version}")
+    file = getattr(plugin, "__file__", None)
+    if isinstance(file, str):
+        try:
+            parts.append("sha256:" + hashlib.sha256(Path(file).read_bytes()).hexdigest()[:16])
+        except OSError:
+            parts.append("file missing")
+    return " ".join(parts)
 
 
 #: what each kind of registration is called in ``describe_plugins``, with its collector.

@@ -101,6 +101,25 @@ def public_data(cls: type, row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in fields or not fields[k].metadata.get("private")}
 
 
+def private_data(cls: type, row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``row`` marked private: kept apart for undo, never in the log itself."""
+    fields = attrs.fields_dict(cls)
+    return {k: v for k, v in row.items() if k in fields and fields[k].metadata.get("private")}
+
+
+def with_reason(summary: str, reason: str) -> str:
+    """A change-log summary with the reason a lead gave for the change (published)."""
+    return f"{summary} (why: {reason})" if reason else summary
+
+
+def _reason(reason: Any) -> str:
+    if reason is None:
+        return ""
+    if not isinstance(reason, str):
+        raise ValidationError(f"the reason must be text (got {reason!r})")
+    return " ".join(reason.split())
+
+
 def key_text(key: Iterable[Any]) -> str:
     return "/".join(str(k) for k in key)
 
@@ -244,7 +263,26 @@ class Collection(Generic[T]):
             model = structure(self.cls, data)
             return self._replace(before, model)
 
-    def _replace(self, before: T, model: T) -> T:
+    def correct(self, key: tuple[Any, ...], changes: dict[str, Any], *, reason: str = "") -> T:
+        """Like :meth:`update`, with the ``reason`` for the change kept in the log; the
+        fields not in ``changes`` stay as they were. Refused when nothing would change."""
+        for k in self.entity.key:
+            if k in changes and changes[k] != key[self.entity.key.index(k)]:
+                raise ValidationError(
+                    f"the {k} of a {self.entity.label} cannot be corrected; remove it and "
+                    f"add a new one instead")
+        if not changes:
+            raise ValidationError(
+                f"say what to correct in {self.entity.label} {key_text(key)} (nothing was given)")
+        with self.p.store.transaction():
+            before = self.get(*key)
+            model = structure(self.cls, {**to_row(before), **changes})
+            if to_row(model) == to_row(before):
+                raise ValidationError(
+                    f"{self.entity.label} {key_text(key)} already has those values; nothing to correct")
+            return self._replace(before, model, reason=reason, action="correct")
+
+    def _replace(self, before: T, model: T, *, reason: str = "", action: str = "update") -> T:
         self.check_refs(model)
         self.p.validate(model)
         old, new = to_row(before), to_row(model)
@@ -259,22 +297,35 @@ class Collection(Generic[T]):
         )
         shown = public_data(self.cls, changed)
         hidden = sorted(set(changed) - set(shown))
-        summary = f"{self.describe(model)}: changed {', '.join(sorted(changed))}"
-        data: dict[str, Any] = {"changed": shown,
-                                "before": public_data(self.cls, {k: old.get(k) for k in changed})}
+        reason = _reason(reason)
+        summary = with_reason(f"{self.describe(model)}: changed {', '.join(sorted(changed))}", reason)
+        before_values = {k: old.get(k) for k in changed}
+        data: dict[str, Any] = {"changed": shown, "before": public_data(self.cls, before_values),
+                                # the whole record as it was (its private fields apart, below)
+                                "before_row": public_data(self.cls, old)}
         if hidden:
             data["private_fields_changed"] = hidden
-        self.p.store.log("update", self.entity.label, key_text(key), summary, data)
+        if reason:
+            data["why"] = reason
+        self.p.store.log(action, self.entity.label, key_text(key), summary, data,
+                         private=private_data(self.cls, before_values))
         return model
 
-    def remove(self, *key: Any) -> T:
-        """Delete a row; refused while other rows refer to it. The log keeps a copy."""
+    def remove(self, *key: Any, reason: str = "") -> T:
+        """Delete a row; refused while other rows refer to it. The log keeps a copy (the
+        private fields apart, for undo) and the ``reason``."""
+        reason = _reason(reason)
         with self.p.store.transaction():
             model = self.get(*key)
             self._refuse_if_referenced(key)
             self._db.execute(f"DELETE FROM [{self.entity.table}] WHERE {self._where()}", list(key))
-            self.p.store.log("remove", self.entity.label, key_text(key), self.describe(model),
-                             public_data(self.cls, to_row(model)))
+            row = to_row(model)
+            data = public_data(self.cls, row)
+            if reason:
+                data = {**data, "why": reason}
+            self.p.store.log("remove", self.entity.label, key_text(key),
+                             with_reason(self.describe(model), reason), data,
+                             private=private_data(self.cls, row))
             return model
 
     def _refuse_if_referenced(self, key: tuple[Any, ...]) -> None:

@@ -36,6 +36,13 @@ BUILTIN_ORDER: tuple[str, ...] = (
     "m010_gaps",                 # partnership.gaps
     "m030_commitments",          # partnership.commitments
     "m021_indicator_status_view",  # partnership.measurement
+    "m002_change_history",       # partnership.schema (registered by partnership.outcomes)
+    "m031_withdrawal_agreed",    # partnership.commitments
+    "m060_reminders",            # partnership.reminders
+    "m070_inbox",                # partnership.inbox
+    "m022_metric_last_good",     # partnership.measurement
+    "m003_partnership_currency",  # partnership.schema (registered by partnership.outcomes)
+    "m011_capacity_totals",      # partnership.gaps
 )
 
 
@@ -150,6 +157,32 @@ def m001_core(db: Database) -> None:
     )
 
 
+
+def m002_change_history(db: Database) -> None:
+    """What undo needs of the change log (partnership.history).
+
+    ``command`` groups the entries one command wrote (the id of its first entry);
+    ``undo_of`` marks an entry that reverses an earlier one (its id). ``change_private``
+    keeps the private fields (email, phone...) of a row as it was before an update or a
+    removal, so undo can put them back: it is never published, exported or shown.
+    """
+    db.executescript(
+        """
+        ALTER TABLE changes ADD COLUMN command INTEGER;
+        ALTER TABLE changes ADD COLUMN undo_of INTEGER;
+        CREATE INDEX idx_changes_command ON changes(command);
+        CREATE INDEX idx_changes_undo_of ON changes(undo_of) WHERE undo_of IS NOT NULL;
+        CREATE TABLE change_private (
+            change INTEGER PRIMARY KEY REFERENCES changes(id),
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        """
+    )
+
+
+def m003_partnership_currency(db: Database) -> None:
+    """The currency the partnership counts money in (meeting costs); GBP until changed."""
+    db.execute("ALTER TABLE partnership ADD COLUMN currency TEXT NOT NULL DEFAULT 'GBP'")
 
 
 def known_migrations() -> list[str]:

@@ -83,6 +83,10 @@ class Store:
         #: the change-log names of the records that are not public (logged as counts
         #: only); the partnership that opens the store sets it from the registered models
         self.hidden_entities: Callable[[], frozenset[str]] = frozenset
+        #: the id of the first change-log entry of the command under way (inside
+        #: :meth:`transaction`), so that undo can take back a whole command
+        self._command: int | None = None
+        self._in_transaction = False
 
     @property
     def db(self) -> Database:
@@ -237,6 +241,7 @@ class Store:
                 yield self.db
             return
         conn.execute("BEGIN IMMEDIATE")
+        self._command, self._in_transaction = None, True
         try:
             yield self.db
         except BaseException:
@@ -248,25 +253,42 @@ class Store:
             except BaseException:
                 _rollback_if_open(conn)
                 raise
+        finally:
+            self._command, self._in_transaction = None, False
 
     def log(self, action: str, entity: str, key: str, summary: str,
-            data: dict[str, Any] | None = None, *, count: int = 1) -> None:
-        """Append one entry to the change log (call inside a transaction).
+            data: dict[str, Any] | None = None, *, count: int = 1,
+            private: dict[str, Any] | None = None, undo_of: int | None = None) -> int:
+        """Append one entry to the change log (call inside a transaction); its id.
 
         Every path that logs comes here, so the privacy rule is applied once: a change
         to an entity that is not public (who was paired with whom...) is logged as a
         count only, with no key and no data (:func:`partnership.changelog.log_entry`).
+        ``private`` holds the private fields of the row as it was (kept apart, in
+        ``change_private``, for undo only: never published, exported or shown);
+        ``undo_of`` is the entry this one reverses. The entries of one transaction share
+        a ``command`` (the id of its first entry): undo takes back a command whole.
         """
         from .changelog import log_entry
 
+        hidden = entity in self.hidden_entities()
         key, summary, data = log_entry(action, entity, key, summary, data,
                                        hidden=self.hidden_entities(), count=count)
-        self.conn.execute(
-            "INSERT INTO changes (at, actor, action, entity, key, summary, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        cursor = self.conn.execute(
+            "INSERT INTO changes (at, actor, action, entity, key, summary, data, command, undo_of) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [now_utc(), self.actor, action, entity, key, summary,
-             json.dumps(data or {}, default=str, sort_keys=True)],
+             json.dumps(data or {}, default=str, sort_keys=True), self._command, undo_of],
         )
+        ident = int(cursor.lastrowid or 0)
+        if self._command is None:
+            self.conn.execute("UPDATE changes SET command = id WHERE id = ?", [ident])
+            if self._in_transaction:
+                self._command = ident
+        if private and not hidden:
+            self.conn.execute("INSERT INTO change_private (change, data) VALUES (?, ?)",
+                              [ident, json.dumps(private, default=str, sort_keys=True)])
+        return ident
 
     # -- reading ------------------------------------------------------------------
 

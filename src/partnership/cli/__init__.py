@@ -9,7 +9,6 @@ or publish.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from typing import Any
 
@@ -35,12 +34,16 @@ class PartnershipGroup(click.Group):
     """A group that turns library errors into one clear line and exit status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3  # here, not at the top: ``partnership --help`` never needs it
+
         from partnership.errors import PartnershipError
 
         try:
             return super().invoke(ctx)
         except PartnershipError as exc:
             raise click.ClickException(one_line(str(exc))) from None
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # its message is the group's help, to be printed as it is
         except click.UsageError as exc:
             # click's own message quotes what was typed, which may hold control characters;
             # click marks it Final, but rewriting it in place keeps the error's own class
@@ -75,9 +78,19 @@ def make_cli(plugins: tuple[object, ...] = ()) -> click.Group:
 
     Commands come from the ``register_commands`` hook of the built-in features and the
     installed plugins (``plugins`` adds more, for tests and embedding); the commands that
-    look after the file itself are the root's own."""
+    look after the file itself are the root's own. Without plugins (no ``plugins`` and no
+    installed ``partnership`` entry point), the built-in commands come from the static table
+    of :mod:`partnership.cli.lazy` and each is imported when used, so ``--help`` is fast."""
+    from partnership.plugins import entry_point_plugins_possible
 
-    @click.group(cls=PartnershipGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    lazy = not plugins and not entry_point_plugins_possible()
+    group_class: type[click.Group] = PartnershipGroup
+    if lazy:
+        from .lazy import LazyGroup
+
+        group_class = LazyGroup
+
+    @click.group(cls=group_class, context_settings={"help_option_names": ["-h", "--help"]})
     @click.option("--db", metavar="PATH", envvar="PARTNERSHIP_DB", default="partnership.db",
                   show_default=True, help="The partnership database file (or set PARTNERSHIP_DB).")
     @click.option("--plugins-dir", metavar="DIR", type=click.Path(),
@@ -92,8 +105,11 @@ def make_cli(plugins: tuple[object, ...] = ()) -> click.Group:
         Start with 'partnership init NAME', or try 'partnership demo demo.db'.
         Every command that reads has --json for scripts.
         """
-        ctx.obj = Context(db, plugins_dir, actor, plugins)
+        given = ctx.get_parameter_source("db") is not click.core.ParameterSource.DEFAULT
+        ctx.obj = Context(db, plugins_dir, actor, plugins, db_given=given)
 
+    if lazy:
+        return cli
     from partnership.plugins import get_plugin_manager
 
     from . import core, exchange, maintenance
@@ -115,8 +131,10 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
+    from .lazy import help_width
+
     try:
-        make_cli().main(prog_name="partnership")
+        make_cli().main(prog_name="partnership", terminal_width=help_width())
     except KeyboardInterrupt:
         click.echo("interrupted; nothing was written", err=True)
         sys.exit(130)

@@ -9,9 +9,12 @@ import click
 
 from . import pass_context
 from .context import Context
-from .output import done, emit_json, table
+from .output import done, echo_field, echo_wrapped, emit_json, plural, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+#: why a record is removed or corrected: kept in the change log (and published with it)
+reason_option = click.option("--reason", default="", metavar="TEXT",
+                             help="Why, in a few words (kept in the change log, which is public).")
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -28,7 +31,7 @@ def _show(obj: Any, as_json: bool) -> None:
     data = _plain(obj)
     width = max(len(k) for k in data)
     for k, v in data.items():
-        click.echo(f"{k.ljust(width)}  {cell(v)}")
+        echo_field(k, cell(v), width)
 
 
 # -- the partnership --------------------------------------------------------------
@@ -40,10 +43,16 @@ def _show(obj: Any, as_json: bool) -> None:
               help="federation, franchise, alliance, professional-partnership, "
                    "self-organising-network, consumer-governed or other.")
 @click.option("--licence", default=None, help="Licence of the published data (default OGL-UK-3.0).")
+@click.option("--currency", default=None, metavar="CODE",
+              help="The currency money is counted in, e.g. GBP (the default), EUR or USD.")
 @pass_context
-def init(ctx: Context, name: str, purpose: str, governance: str, licence: str | None) -> None:
-    """Create a new partnership database (at --db, default partnership.db)."""
-    extra = _given(licence=licence)
+def init(ctx: Context, name: str, purpose: str, governance: str, licence: str | None,
+         currency: str | None) -> None:
+    """Create a new partnership database.
+
+    It is written at --db (default partnership.db).
+    """
+    extra = _given(licence=licence, currency=currency)
     with ctx.create(name=name, purpose=purpose, governance=governance, **extra) as p:
         done(f"created '{p.info().name}' in {ctx.db}")
 
@@ -55,10 +64,14 @@ def init(ctx: Context, name: str, purpose: str, governance: str, licence: str | 
 @click.option("--licence", default=None)
 @click.option("--licence-url", default=None)
 @click.option("--website", default=None)
+@click.option("--currency", default=None, metavar="CODE", help="e.g. GBP, EUR or USD (meeting costs).")
 @json_option
 @pass_context
 def about(ctx: Context, /, as_json: bool, **changes: Any) -> None:
-    """Show the partnership (or change it, with any of the options)."""
+    """Show the partnership's details, or change them.
+
+    Change them with any of the options.
+    """
     with ctx.open() as p:
         changes = _given(**changes)
         info = p.update_info(**changes) if changes else p.info()
@@ -91,7 +104,7 @@ def partner() -> None:
 @click.option("--website", default="")
 @pass_context
 def partner_add(ctx: Context, /, **fields: Any) -> None:
-    """Add a partner organisation, identified by SLUG (e.g. lancs-police)."""
+    """Add partner SLUG (an organisation), e.g. lancs-police."""
     with ctx.open() as p:
         added = p.partners.add(**fields)
         done(f"added partner {added.slug}")
@@ -158,7 +171,7 @@ PERSON_COLUMNS = [("slug", "slug"), ("name", "name"), ("partner", "partner"), ("
 
 @click.group()
 def outcome() -> None:
-    """Shared outcomes: changes in the world for the people the partners help."""
+    """Shared outcomes: changes for the people you help."""
 
 
 @outcome.command("add")
@@ -198,7 +211,10 @@ OUTCOME_COLUMNS = [("slug", "slug"), ("status", "status"), ("title", "title"),
 
 @click.group()
 def stake() -> None:
-    """Which partners have a stake in which outcome, and why (openly)."""
+    """Which partners have a stake in an outcome, and why.
+
+    Each partner states its motivation openly.
+    """
 
 
 @stake.command("add")
@@ -243,11 +259,12 @@ def stake_list(ctx: Context, /, as_json: bool, **where: Any) -> None:
 @stake.command("remove")
 @click.argument("outcome")
 @click.argument("partner")
+@reason_option
 @pass_context
-def stake_remove(ctx: Context, outcome: str, partner: str) -> None:
+def stake_remove(ctx: Context, outcome: str, partner: str, reason: str) -> None:
     """Remove a stake (the change log keeps a copy)."""
     with ctx.open() as p:
-        p.stakes.remove(outcome, partner)
+        p.stakes.remove(outcome, partner, reason=reason)
         done(f"removed stake of {partner} in {outcome}")
 
 
@@ -311,22 +328,27 @@ def contribution_list(ctx: Context, /, as_json: bool, **where: Any) -> None:
         if as_json:
             emit_json(rows)
         else:
-            table(rows, CONTRIBUTION_COLUMNS)
+            from .output import _plain, cell
+
+            table([{**_plain(r), "amount": " ".join(cell(x) for x in (r.amount, r.unit) if x is not None)}
+                   for r in rows], CONTRIBUTION_COLUMNS)
 
 
+#: the most useful first: what does not fit the window is printed under each row
 CONTRIBUTION_COLUMNS = [("id", "#"), ("outcome", "outcome"), ("partner", "partner"),
-                        ("kind", "kind"), ("amount", "amount"), ("unit", "unit"),
-                        ("additional", "additional"), ("meets", "meets"),
-                        ("confidence", "confidence"), ("description", "description")]
+                        ("kind", "kind"), ("amount", "amount"), ("description", "description"),
+                        ("meets", "meets"), ("confidence", "confidence"),
+                        ("additional", "additional")]
 
 
 @contribution.command("remove")
 @click.argument("id", type=int)
+@reason_option
 @pass_context
-def contribution_remove(ctx: Context, id: int) -> None:
+def contribution_remove(ctx: Context, id: int, reason: str) -> None:
     """Remove contribution number ID (the change log keeps a copy)."""
     with ctx.open() as p:
-        p.contributions.remove(id)
+        p.contributions.remove(id, reason=reason)
         done(f"removed contribution #{id}")
 
 
@@ -361,11 +383,12 @@ def _slug_commands(group: click.Group, attr: str, label: str, columns: list[tupl
 
     @group.command("remove")
     @click.argument("slug")
+    @reason_option
     @pass_context
-    def remove(ctx: Context, slug: str) -> None:
+    def remove(ctx: Context, slug: str, reason: str) -> None:
         with ctx.open() as p:
-            getattr(p, attr).remove(slug)
-            done(f"removed {label} {slug}")
+            getattr(p, attr).remove(slug, reason=reason)
+            done(f"removed {label} {slug} (undo with 'partnership undo')")
 
     remove.help = f"Remove a {label} nothing refers to (the change log keeps a copy)."
 
@@ -383,7 +406,10 @@ _slug_commands(outcome, "outcomes", "outcome", OUTCOME_COLUMNS, ("status",))
 @json_option
 @pass_context
 def check(ctx: Context, step: int | None, as_json: bool) -> None:
-    """Check the partnership against the method; exit status 1 if a problem is found."""
+    """Check the partnership against the method.
+
+    Exit status 1 if a problem is found.
+    """
     with ctx.open() as p:
         findings = [f for f in p.check() if step is None or f.step == step]
     if as_json:
@@ -392,11 +418,11 @@ def check(ctx: Context, step: int | None, as_json: bool) -> None:
         click.echo("No findings: every check passed.")
     else:
         for f in findings:
-            click.echo(f"[{f.severity.value}] step {f.step} {f.rule}: {f.message}")
+            echo_wrapped(f"[{f.severity.value}] step {f.step} {f.rule}: {f.message}", subsequent="  ")
             if f.advice:
-                click.echo(f"    what to do: {f.advice}")
+                echo_wrapped(f"what to do: {f.advice}", indent="    ", subsequent="      ")
         problems = sum(1 for f in findings if f.severity.value == "problem")
-        click.echo(f"\n{len(findings)} finding(s), {problems} problem(s).")
+        click.echo(f"\n{plural(len(findings), 'finding')}, {plural(problems, 'problem')}.")
     if any(f.severity.value == "problem" for f in findings):
         raise SystemExit(1)
 
@@ -408,7 +434,10 @@ def check(ctx: Context, step: int | None, as_json: bool) -> None:
 @json_option
 @pass_context
 def log(ctx: Context, since: str | None, entity: str | None, limit: int, as_json: bool) -> None:
-    """The change log: what changed, who changed it, when (newest first)."""
+    """The change log: what changed, who, when.
+
+    Newest first.
+    """
     if since is not None:
         from partnership.errors import ValidationError
         from partnership.validators import FieldProblem, parse_date
@@ -422,11 +451,36 @@ def log(ctx: Context, since: str | None, entity: str | None, limit: int, as_json
     if as_json:
         emit_json(changes)
     else:
-        table(changes, [("at", "when"), ("actor", "who"), ("action", "action"), ("summary", "what")])
+        table(changes, [("id", "change"), ("at", "when"), ("actor", "who"), ("action", "action"),
+                        ("summary", "what")])
+
+
+@click.command()
+@click.option("--change", "change_id", type=click.IntRange(1), default=None, metavar="ID",
+              help="Undo the command that made change ID (see 'partnership log'), not the last one.")
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the log).")
+@json_option
+@pass_context
+def undo(ctx: Context, change_id: int | None, reason: str, as_json: bool) -> None:
+    """Undo the last command (or --change ID).
+
+    The change log keeps both.
+
+    Refused, with nothing changed, when a later change depends on it: undo that first."""
+    with ctx.open() as p:
+        result = p.history.undo(change_id, reason=reason)
+    if as_json:
+        emit_json(result)
+        return
+    for ident, summary in zip(result.undone, result.summaries, strict=True):
+        done(f"undone change {ident}: {summary}")
+    logged = sorted(result.entries)
+    done(f"logged as change{'s' if len(logged) > 1 else ''} {', '.join(str(i) for i in logged)}; "
+         f"to do it again, undo the undo: 'partnership undo --change {logged[0]}'")
 
 
 def register(cli: click.Group) -> None:
     """The root's own commands; partner, person, outcome, stake and contribution are
     registered by :mod:`partnership.outcomes`."""
-    for command in (init, about, check, log):
+    for command in (init, about, check, log, undo):
         cli.add_command(command)

@@ -15,7 +15,7 @@ from .output import done, emit_json, table
               help="Replace PATH even if it is not a partnership database (an earlier backup).")
 @pass_context
 def backup(ctx: Context, path: str, force: bool) -> None:
-    """Copy the partnership database to PATH, safely, even while others are writing.
+    """Copy the database safely, even while others write.
 
     The copy is readable only by you. PATH is never the database itself, and an
     existing file other than an earlier backup is replaced only with --force.
@@ -34,7 +34,9 @@ def backup(ctx: Context, path: str, force: bool) -> None:
                    "metrics) from the records; no record is changed.")
 @pass_context
 def doctor(ctx: Context, as_json: bool, repair: bool) -> None:
-    """Check the file: integrity, references, schema version, stale metrics, trend sums.
+    """Check the database file itself; repair its figures.
+
+    Integrity, references, schema version, stale metrics, trend sums.
 
     Exit status 1 if anything is wrong.
     """

@@ -30,9 +30,10 @@ def register_rules(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[..., None]) -> None:
-    from .migrations import m030_commitments
+    from .migrations import m030_commitments, m031_withdrawal_agreed
 
     register(m030_commitments)
+    register(m031_withdrawal_agreed)
 
 
 @hookimpl

@@ -17,12 +17,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 LIST_COLUMNS = [("ref", "id"), ("partner", "partner"), ("owner", "owner"), ("due", "due"),
                 ("status", "status"), ("additional", "additional"), ("what", "what")]
-CSV_COLUMNS = ["ref", "partner", "owner", "what", "outcome", "activity", "due", "status",
-               "days_late", "additional", "created", "delivered_on", "evidence", "withdrawn_on",
-               "reason"]
+CSV_COLUMNS = ["ref", "partner", "partner_name", "owner", "owner_name", "owner_email", "what", "outcome",
+               "activity", "due", "status", "days_late", "additional", "created", "delivered_on",
+               "evidence", "withdrawn_on", "reason"]
 LEDGER_COLUMNS = [("partner", "partner"), ("made", "made"), ("kept", "kept"),
                   ("kept_late", "kept late"), ("open", "open"), ("overdue", "overdue"),
-                  ("withdrawn", "withdrawn"), ("kept_rate", "kept rate"),
+                  ("withdrawn", "withdrawn"), ("withdrawn_agreed", "agreed"), ("kept_rate", "kept rate"),
                   ("on_time_rate", "on time"), ("additional_share", "additional")]
 QUARTER_COLUMNS = [("quarter", "quarter"), *LEDGER_COLUMNS[1:]]
 
@@ -54,7 +54,7 @@ def commit(ctx: Context, /, partner: str, what: str, **fields: Any) -> None:
 
 @click.group()
 def commitment() -> None:
-    """One commitment: deliver, withdraw, correct or show it (ids look like C-12)."""
+    """One commitment (like C-12): deliver, withdraw, correct."""
 
 
 @commitment.command("deliver")
@@ -79,14 +79,36 @@ def commitment_deliver(ctx: Context, ident: str, evidence: str, date: str | None
 @click.argument("ident", metavar="ID")
 @click.option("--reason", required=True, help="Why it is withdrawn (published).")
 @click.option("--date", default=None, help="When, YYYY-MM-DD (default today).")
+@click.option("--agreed", default="", metavar="TEXT",
+              help="Why the partnership agreed to the withdrawal (then it does not count against "
+                   "the partner).")
 @pass_context
-def commitment_withdraw(ctx: Context, ident: str, reason: str, date: str | None) -> None:
+def commitment_withdraw(ctx: Context, ident: str, reason: str, date: str | None, agreed: str) -> None:
     """Withdraw commitment ID, saying why."""
     from partnership.commitments.service import show_ref
 
     with ctx.open() as p:
-        c = p.commitments.withdraw(ident, reason=reason, date=date)
-        done(f"{show_ref(c.id)} withdrawn on {c.withdrawn_on}")
+        c = p.commitments.withdraw(ident, reason=reason, date=date, agreed=agreed)
+        done(f"{show_ref(c.id)} withdrawn on {c.withdrawn_on}"
+             + (" (agreed by the partnership: not counted against the partner)" if agreed else ""))
+
+
+@commitment.command("agree")
+@click.argument("ident", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why the partnership agreed, e.g. 'budget cut accepted by the board' (published).")
+@pass_context
+def commitment_agree(ctx: Context, ident: str, reason: str) -> None:
+    """Mark the withdrawal of commitment ID as agreed.
+
+    Agreed by the partnership: it leaves the partner's rates.
+
+    An agreed withdrawal is not counted against the partner in the ledger."""
+    from partnership.commitments.service import show_ref
+
+    with ctx.open() as p:
+        c = p.commitments.agree_withdrawal(ident, reason=reason)
+        done(f"the withdrawal of {show_ref(c.id)} is agreed: it no longer counts against {c.partner}")
 
 
 @commitment.command("correct")
@@ -103,9 +125,14 @@ def commitment_withdraw(ctx: Context, ident: str, reason: str, date: str | None)
 @click.option("--evidence", default=None)
 @click.option("--withdrawn-on", default=None, help="YYYY-MM-DD (withdrawn commitments only)")
 @click.option("--reason", default=None)
+@click.option("--withdrawal-agreed", default=None, metavar="TEXT",
+              help="Why the partnership agreed to the withdrawal ('' to say it did not).")
 @pass_context
 def commitment_correct(ctx: Context, /, ident: str, **changes: Any) -> None:
-    """Correct a detail of commitment ID; the change log keeps what it was."""
+    """Correct a detail of commitment ID.
+
+    The change log keeps what it was.
+    """
     from partnership.commitments.service import show_ref
 
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -114,6 +141,22 @@ def commitment_correct(ctx: Context, /, ident: str, **changes: Any) -> None:
     with ctx.open() as p:
         c = p.commitments.correct(ident, **changes)
         done(f"corrected {show_ref(c.id)}: {', '.join(sorted(changes))}")
+
+
+@commitment.command("remove")
+@click.argument("ident", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why, e.g. 'recorded twice' (published).")
+@pass_context
+def commitment_remove(ctx: Context, ident: str, reason: str) -> None:
+    """Remove commitment ID recorded by mistake.
+
+    Only an open one not yet due.
+    """
+    from partnership.commitments.service import show_ref
+
+    with ctx.open() as p:
+        c = p.commitments.remove(ident, reason=reason)
+        done(f"removed {show_ref(c.id)} (undo with 'partnership undo')")
 
 
 @commitment.command("show")
@@ -155,29 +198,47 @@ def _detail(entry: dict[str, Any]) -> str:
 @click.option("--partner", default=None, help="Only this partner's.")
 @click.option("--state", "status", default=None, metavar="STATUS",
               help="Only kept, kept-late, open, overdue or withdrawn ones.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (e.g. for a reminders mail merge).")
+@click.option("--csv", "csv_path", is_flag=False, flag_value="-", default=None, metavar="FILE",
+              help="Write CSV for a reminders mail merge (with the owners' email) to a new private "
+                   "FILE, readable only by you; '--csv' alone prints it, without the emails.")
+@click.option("--force", is_flag=True, help="With --csv FILE: replace FILE if it exists.")
 @json_option
 @pass_context
 def commitments(ctx: Context, due_within: str | None, owner: str | None, partner: str | None,
-                status: str | None, as_csv: bool, as_json: bool) -> None:
-    """List commitments with their status (derived from today's date)."""
-    if as_csv and as_json:
+                status: str | None, csv_path: str | None, force: bool, as_json: bool) -> None:
+    """List commitments with their status as of today."""
+    if csv_path and as_json:
         raise click.UsageError("--csv cannot be used with --json; choose one")
+    if force and (not csv_path or csv_path == "-"):
+        raise click.UsageError("--force goes with --csv FILE")
     with ctx.open() as p:
         rows = p.commitments.list(status=status, owner=owner, partner=partner, due_within=due_within)
+        if csv_path:
+            from partnership import outfiles, tabular
+
+            # a mail merge needs names and addresses beside the slugs
+            people = {x.slug: x for x in p.people.list()}
+            partners = {x.slug: x.name for x in p.partners.list()}
+            rows = [{**r, "partner_name": partners.get(r["partner"]),
+                     "owner_name": getattr(people.get(r["owner"] or ""), "name", None),
+                     "owner_email": getattr(people.get(r["owner"] or ""), "email", None)}
+                    for r in rows]
+            if csv_path != "-":
+                tabular.write_csv(csv_path, CSV_COLUMNS, rows, protect=outfiles.protected_paths(ctx.db),
+                                  private=True, force=force,
+                                  recognise=outfiles.csv_header_in([CSV_COLUMNS]),
+                                  what="an earlier commitments CSV")
+                done(f"wrote {len(rows)} commitment(s) to {csv_path} (readable only by you: it holds "
+                     f"email addresses)")
+                return
     if as_json:
         emit_json(rows)
-    elif as_csv:
-        import io
+    elif csv_path:
+        from partnership import tabular
 
-        from partnership.outfiles import csv_writer_for_people
-
-        out = io.StringIO()
-        writer = csv_writer_for_people(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "additional": "yes" if row["additional"] else "no"})
-        click.echo(out.getvalue(), nl=False)
+        # on the screen (or piped to a file anyone may read) without the email addresses:
+        # those go only to a private --csv FILE
+        click.echo(tabular.csv_text([c for c in CSV_COLUMNS if c != "owner_email"], rows), nl=False)
     else:
         table(rows, LIST_COLUMNS, empty="(no commitments)")
 
@@ -188,7 +249,10 @@ def commitments(ctx: Context, due_within: str | None, owner: str | None, partner
 @json_option
 @pass_context
 def ledger(ctx: Context, by_quarter: bool, as_json: bool) -> None:
-    """The trust ledger: per partner, promises made, kept, kept late, open, overdue, withdrawn."""
+    """The trust ledger: who keeps their promises.
+
+    Per partner: promises made, kept, kept late, open, overdue, withdrawn.
+    """
     with ctx.open() as p:
         rows = p.commitments.by_quarter() if by_quarter else p.commitments.ledger()
         today = p.today().isoformat()
@@ -199,8 +263,9 @@ def ledger(ctx: Context, by_quarter: bool, as_json: bool) -> None:
              for r in rows]
     table(shown, QUARTER_COLUMNS if by_quarter else LEDGER_COLUMNS, empty="(no commitments)")
     click.echo(f"\nAs of {today}. Kept rate: kept (on time or late) out of the commitments kept,\n"
-               f"overdue or withdrawn. On time: kept by the due date. Additional: the share that\n"
-               f"is new because of the partnership, not business as usual.")
+               f"overdue or withdrawn (a withdrawal the partnership agreed to is left out).\n"
+               f"On time: kept by the due date. Additional: the share that is new because of the\n"
+               f"partnership, not business as usual.")
 
 
 def register(cli: click.Group) -> None:

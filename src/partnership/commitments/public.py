@@ -8,13 +8,23 @@ from typing import Any
 from partnership.publicdata import PublicData, PublicQuery, described
 from partnership.records import entity_of
 
+#: the columns each view of the ledger is indexed by once stored in the public file
+MATERIALISED_INDEX: dict[str, tuple[str, ...]] = {
+    "commitment_status": ("partner",), "ledger": ("partner",), "kept_rate_by_quarter": ("quarter",)}
+
 
 def public_data() -> list[PublicData | PublicQuery]:
     from .service import MODELS, public_views
 
     items = [
         *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
-        *(PublicData(name=name, sql=sql) for name, sql in public_views().items()),
+        # stored as tables in the public file (which never changes): a page of one of these
+        # views would go through every commitment to count its rows; the ledger is stored
+        # in the order of the 'who-keeps-their-promises' question, the order of its page
+        *(PublicData(name=name, materialise=True, index=MATERIALISED_INDEX.get(name, ()),
+                     sql=f"SELECT * FROM ({sql}) ORDER BY kept_rate DESC, partner_name, partner"
+                     if name == "ledger" else sql)
+          for name, sql in public_views().items()),
         # who keeps their promises: the ledger with partner names
         PublicData(name="who_keeps_promises", materialise=True, index=("partner",), sql="""
         SELECT l.partner AS partner, pa.name AS partner_name, l.made AS made,
@@ -48,6 +58,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'evidence': 'A link or a sentence showing it was done.',
             'withdrawn_on': 'When it was withdrawn.',
             'reason': 'Why it was withdrawn.',
+            'withdrawal_agreed': ("Why the partnership agreed to the withdrawal (empty if it did "
+                                  'not): an agreed withdrawal is not counted against the partner.'),
         },
     },
     'commitment_status': {
@@ -69,6 +81,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'evidence': 'A link or a sentence showing it was done.',
             'withdrawn_on': 'When it was withdrawn.',
             'reason': 'Why it was withdrawn.',
+            'withdrawal_agreed': ("Why the partnership agreed to the withdrawal (empty if it did "
+                                  'not): an agreed withdrawal is not counted against the partner.'),
             'status': 'open, overdue, kept, kept-late or withdrawn, as of the publish date.',
             'days_late': 'How many days late it was delivered, or is overdue (0 if not late).',
         },
@@ -85,10 +99,13 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'kept_late': 'Commitments delivered, but after their due date.',
             'open': 'Commitments not yet due.',
             'overdue': 'Commitments past their due date and not delivered.',
-            'withdrawn': 'Commitments withdrawn, with a reason (they count as not kept).',
+            'withdrawn': ('Commitments withdrawn, with a reason (they count as not kept, unless '
+                          'the partnership agreed to the withdrawal).'),
+            'withdrawn_agreed': ('Of the withdrawn, those the partnership agreed to: not counted '
+                                 'against the partner (left out of the rates).'),
             'additional': 'Commitments that are new because of the partnership.',
             'kept_rate': ('Share of the commitments that have fallen due that were kept, on '
-                            'time or late (0 to 1).'),
+                            'time or late (0 to 1); agreed withdrawals are left out.'),
             'on_time_rate': ('Share of the commitments that have fallen due that were kept '
                                'on time (0 to 1).'),
             'additional_share': ('Share of the commitments made that are new because of the '
@@ -105,10 +122,13 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'kept_late': 'Commitments delivered, but after their due date.',
             'open': 'Commitments not yet due.',
             'overdue': 'Commitments past their due date and not delivered.',
-            'withdrawn': 'Commitments withdrawn, with a reason (they count as not kept).',
+            'withdrawn': ('Commitments withdrawn, with a reason (they count as not kept, unless '
+                          'the partnership agreed to the withdrawal).'),
+            'withdrawn_agreed': ('Of the withdrawn, those the partnership agreed to: not counted '
+                                 'against the partner (left out of the rates).'),
             'additional': 'Commitments that are new because of the partnership.',
             'kept_rate': ('Share of the commitments that have fallen due that were kept, on '
-                            'time or late (0 to 1).'),
+                            'time or late (0 to 1); agreed withdrawals are left out.'),
             'on_time_rate': ('Share of the commitments that have fallen due that were kept '
                                'on time (0 to 1).'),
             'additional_share': ('Share of the commitments made that are new because of the '
@@ -126,9 +146,10 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'kept_late': 'Commitments delivered, but after their due date.',
             'open': 'Commitments not yet due.',
             'overdue': 'Commitments past their due date and not delivered.',
-            'withdrawn': 'Commitments withdrawn, with a reason (they count as not kept).',
+            'withdrawn': ('Commitments withdrawn, with a reason (they count as not kept, unless '
+                          'the partnership agreed to the withdrawal).'),
             'kept_rate': ('Share of the commitments that have fallen due that were kept, on '
-                            'time or late (0 to 1).'),
+                            'time or late (0 to 1); agreed withdrawals are left out.'),
         },
     },
 }

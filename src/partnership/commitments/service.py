@@ -23,6 +23,10 @@ kept-late     delivered after the due date
 withdrawn     withdrawn, with a reason
 ============  =============================================================
 
+A withdrawal can be *agreed by the partnership* (``withdrawal_agreed`` holds why: a
+budget cut the board accepted, an outcome dropped): the partner was released from the
+promise, so it is not counted against it (see the ledger).
+
 Nothing is deleted: delivering, withdrawing and correcting are updates, each one a
 change-log entry (the earlier values are kept in the log).
 
@@ -34,7 +38,8 @@ Per partner: commitments *made*, *kept* on time, *kept_late*, *open*, *overdue*,
 
 * ``kept_rate`` - the kept-promise rate: (kept + kept late) / the commitments that are
   settled or have fallen due (made - open), i.e. kept, kept late, overdue or withdrawn.
-  A withdrawn promise counts as not kept; a promise not yet due does not count.
+  A withdrawn promise counts as not kept, unless the partnership agreed to the withdrawal
+  (``withdrawn_agreed``): then it is left out, like a promise not yet due.
 * ``on_time_rate`` - kept (on time) / the same denominator.
 * ``additional_share`` - additional / made.
 
@@ -117,6 +122,12 @@ def _consistent(instance: Commitment, _a: attrs.Attribute[Any], _value: Any) -> 
         raise v.FieldProblem(f"{label} is {instance.state.value}, so it has no withdrawal date")
 
 
+def _agreed_only_if_withdrawn(instance: Commitment, _a: attrs.Attribute[Any], value: str) -> None:
+    if value and instance.state != CommitmentState.WITHDRAWN:
+        label = show_ref(instance.id) if instance.id is not None else "the commitment"
+        raise v.FieldProblem(f"{label} is {instance.state.value}; only a withdrawal can be agreed")
+
+
 @entity("commitments", ("id",), "commitment", order_by="due, id",
         match=("partner", "what", "due"))
 @define(kw_only=True)
@@ -144,6 +155,10 @@ class Commitment:
     withdrawn_on: dt.date | None = field(default=None, converter=_optional_date)
     #: why it was withdrawn
     reason: str = field(default="", converter=v.strip, validator=[v.optional_text, _consistent])
+    #: why the partnership agreed to the withdrawal ("" when it did not): an agreed
+    #: withdrawal is not counted against the partner in the ledger
+    withdrawal_agreed: str = field(default="", converter=v.strip,
+                                   validator=[v.optional_text, _agreed_only_if_withdrawn])
 
 
 MODELS: list[type] = [Commitment]
@@ -208,6 +223,7 @@ def status_sql(today: str = "?") -> str:
                c.additional AS additional, c.created AS created, c.state AS state,
                c.delivered_on AS delivered_on, c.evidence AS evidence,
                c.withdrawn_on AS withdrawn_on, c.reason AS reason,
+               c.withdrawal_agreed AS withdrawal_agreed,
                {_STATUS.format(today=today)} AS status,
                {_DAYS_LATE.format(today=today)} AS days_late
         FROM commitments c"""
@@ -215,8 +231,9 @@ def status_sql(today: str = "?") -> str:
 
 def _rates(counts: str) -> str:
     return f"""SELECT *,
-               round(1.0 * (kept + kept_late) / nullif(made - open, 0), 3) AS kept_rate,
-               round(1.0 * kept / nullif(made - open, 0), 3) AS on_time_rate,
+               round(1.0 * (kept + kept_late) / nullif(made - open - withdrawn_agreed, 0), 3)
+                 AS kept_rate,
+               round(1.0 * kept / nullif(made - open - withdrawn_agreed, 0), 3) AS on_time_rate,
                round(1.0 * additional / nullif(made, 0), 3) AS additional_share
         FROM ({counts})"""
 
@@ -230,6 +247,8 @@ def ledger_sql(statuses: str) -> str:
                coalesce(sum(s.status = 'open'), 0) AS open,
                coalesce(sum(s.status = 'overdue'), 0) AS overdue,
                coalesce(sum(s.status = 'withdrawn'), 0) AS withdrawn,
+               coalesce(sum(s.status = 'withdrawn' AND s.withdrawal_agreed != ''), 0)
+                 AS withdrawn_agreed,
                coalesce(sum(s.additional), 0) AS additional
         FROM partners pa LEFT JOIN ({statuses}) s ON s.partner = pa.slug
         GROUP BY pa.slug""")
@@ -245,6 +264,7 @@ def quarter_sql(statuses: str) -> str:
                sum(s.status = 'open') AS open,
                sum(s.status = 'overdue') AS overdue,
                sum(s.status = 'withdrawn') AS withdrawn,
+               sum(s.status = 'withdrawn' AND s.withdrawal_agreed != '') AS withdrawn_agreed,
                sum(s.additional) AS additional
         FROM ({statuses}) s GROUP BY quarter""")
 
@@ -304,7 +324,7 @@ class _Collection(Collection[Commitment]):
 
 #: fields a correction may change (the state changes through deliver and withdraw)
 CORRECTABLE = ("partner", "owner", "what", "outcome", "activity", "due", "additional", "created",
-               "delivered_on", "evidence", "withdrawn_on", "reason")
+               "delivered_on", "evidence", "withdrawn_on", "reason", "withdrawal_agreed")
 
 
 class Commitments:
@@ -361,8 +381,9 @@ class Commitments:
             return self.collection.update(c.id, state=CommitmentState.DELIVERED,
                                           delivered_on=when, evidence=evidence)
 
-    def withdraw(self, ident: Any, *, reason: str, date: Any = None) -> Commitment:
-        """Withdraw an open commitment, saying why (the reason is published)."""
+    def withdraw(self, ident: Any, *, reason: str, date: Any = None, agreed: str = "") -> Commitment:
+        """Withdraw an open commitment, saying why (the reason is published); ``agreed``
+        says why the partnership agreed to it (then it is not counted against the partner)."""
         with self.p.store.transaction():
             c = self.get(ident)
             label = show_ref(c.id)
@@ -377,7 +398,27 @@ class Commitments:
                                f"withdrawn - correct it with 'partnership commitment correct {label}'")
             when = _date(date, "the withdrawal date") if date else self.p.today()
             return self.collection.update(c.id, state=CommitmentState.WITHDRAWN,
-                                          withdrawn_on=when, reason=reason)
+                                          withdrawn_on=when, reason=reason,
+                                          withdrawal_agreed=agreed or "")
+
+    def agree_withdrawal(self, ident: Any, *, reason: str) -> Commitment:
+        """Record that the partnership agreed to a withdrawal, and why: the promise is then
+        not counted against the partner in the ledger (the log keeps the change)."""
+        with self.p.store.transaction():
+            c = self.get(ident)
+            label = show_ref(c.id)
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValidationError(
+                    f"say why the partnership agreed to withdraw {label} with --reason, e.g. "
+                    f"'budget cut agreed at the board of 2026-02-10'")
+            if c.state != CommitmentState.WITHDRAWN:
+                raise Conflict(f"{label} is {c.state.value}, not withdrawn; withdraw it with "
+                               f"'partnership commitment withdraw {label} --reason ... --agreed ...'")
+            if c.withdrawal_agreed:
+                raise Conflict(f"the withdrawal of {label} was already agreed ({c.withdrawal_agreed}); "
+                               f"to change why, use 'partnership commitment correct {label} "
+                               f"--withdrawal-agreed ...'")
+            return self.collection.update(c.id, withdrawal_agreed=reason)
 
     def correct(self, ident: Any, **changes: Any) -> Commitment:
         """Correct some fields; the change log keeps the earlier values."""
@@ -389,6 +430,25 @@ class Commitments:
         with self.p.store.transaction():
             c = self.get(ident)
             return self.collection.update(c.id, **changes)
+
+    def remove(self, ident: Any, *, reason: str) -> Commitment:
+        """Remove a commitment recorded by mistake, saying why (the log keeps it).
+
+        Only while it is open and not yet due: a promise that fell due, was kept or was
+        withdrawn counts in the trust ledger, so it is corrected or withdrawn instead."""
+        with self.p.store.transaction():
+            c = self.get(ident)
+            label = show_ref(c.id)
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValidationError(f"say why {label} is removed with --reason")
+            if c.state != CommitmentState.OPEN or c.due < self.p.today():
+                state = "overdue" if c.state == CommitmentState.OPEN else c.state.value
+                raise Conflict(
+                    f"{label} is {state} and counts in the trust ledger, so it cannot be removed; "
+                    f"fix a detail with 'partnership commitment correct {label}'"
+                    + (f" or withdraw it with 'partnership commitment withdraw {label}'"
+                       if c.state == CommitmentState.OPEN else ""))
+            return self.collection.remove(c.id, reason=reason)
 
     # -- reading --------------------------------------------------------------------------
 

@@ -38,9 +38,10 @@ def register_rules(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[..., None]) -> None:
-    from .migrations import m010_gaps
+    from .migrations import m010_gaps, m011_capacity_totals
 
     register(m010_gaps)
+    register(m011_capacity_totals)
 
 
 @hookimpl

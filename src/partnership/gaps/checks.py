@@ -44,7 +44,8 @@ def over_committed(view: ReadOnlyView) -> Iterator[Finding]:
         yield Finding(
             rule="over-committed", subject=f"partner {r['partner']}", step=3,
             message=f"{r['partner']} is over-committed: its {r['kind']} contributions add up to "
-                    f"{r['used']:g} {r['unit']} across {r['outcomes']} outcome(s), but it "
+                    f"{r['used']:g} {r['unit']} across {r['outcomes']} "
+                    f"{'outcome' if r['outcomes'] == 1 else 'outcomes'}, but it "
                     f"declared a capacity of {r['capacity']:g} {r['unit']} "
                     f"({r['over_by']:g} {r['unit']} too many)",
             advice="don't pretend you can do something you can't: reduce or drop contributions "
@@ -56,19 +57,28 @@ def over_committed(view: ReadOnlyView) -> Iterator[Finding]:
 def unmatched(view: ReadOnlyView) -> Iterator[Finding]:
     # only for outcomes whose needs have been recorded: before that, everything is unmatched
     rows = view.query(
-        f"""SELECT u.contribution, u.outcome, u.partner, u.description, u.why
+        f"""SELECT u.contribution, u.outcome, u.partner, u.description, u.why, u.meets,
+                   u.unit, n.unit AS need_unit
             FROM unmatched_contributions u JOIN outcomes o ON o.slug = u.outcome
+            LEFT JOIN needs n ON n.outcome = u.outcome AND n.slug = u.meets
             WHERE {LIVE} AND EXISTS (SELECT 1 FROM needs n WHERE n.outcome = u.outcome)
             ORDER BY u.outcome, u.contribution""")
     for r in rows:
+        if r["meets"] is not None and r["need_unit"] is not None:
+            # it names its need: only the unit is wrong, so naming a need again would not help
+            advice = (f"record it in {r['need_unit']}, the unit of need {r['meets']}: "
+                      f"'partnership contribution update {r['contribution']} --amount N "
+                      f"--unit {r['need_unit']}' (N: how many {r['need_unit']} it brings)")
+        else:
+            advice = (f"say which need it meets with 'partnership contribution update "
+                      f"{r['contribution']} --meets NEED' (in the need's unit), or record the "
+                      f"need it serves")
         yield Finding(
             rule="unmatched-contribution", subject=f"contribution {r['contribution']}", step=3,
             severity=Severity.WARNING,
             message=f"contribution #{r['contribution']} of {r['partner']} to {r['outcome']} "
                     f"({r['description']}) is unmatched: {r['why']}",
-            advice=f"say which need it meets with 'partnership contribution update "
-                   f"{r['contribution']} --meets NEED' (in the need's unit), or record the need "
-                   f"it serves",
+            advice=advice,
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from partnership.cli.context import Context, pass_context
-from partnership.cli.output import cell, done, emit_json, table
+from partnership.cli.output import cell, done, echo_wrapped, emit_json, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -25,7 +25,10 @@ def _amount(value: Any, unit: Any) -> str:
 
 @click.group()
 def need() -> None:
-    """What each outcome needs (step 3): amounts in a unit, or yes/no needs."""
+    """What each outcome needs (step 3).
+
+    Amounts in a unit, or yes/no needs.
+    """
 
 
 @need.command("add")
@@ -41,7 +44,10 @@ def need() -> None:
 @click.option("--description", default="", help="What exactly is needed.")
 @pass_context
 def need_add(ctx: Context, /, outcome: str, slug: str, **fields: Any) -> None:
-    """Record that OUTCOME needs something, identified by SLUG (e.g. youth-outreach)."""
+    """Record that OUTCOME needs something, named SLUG.
+
+    SLUG is a short name of your choosing, such as youth-outreach.
+    """
     with ctx.open() as p:
         added = p.gaps.add_need(outcome, slug, **_given(**fields))
         done(f"added need {added.slug} of {added.outcome}")
@@ -88,11 +94,12 @@ def need_list(ctx: Context, outcome: str | None, as_json: bool) -> None:
 @need.command("remove")
 @click.argument("outcome")
 @click.argument("slug")
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
 @pass_context
-def need_remove(ctx: Context, outcome: str, slug: str) -> None:
+def need_remove(ctx: Context, outcome: str, slug: str, reason: str) -> None:
     """Remove a need no contribution meets (the change log keeps a copy)."""
     with ctx.open() as p:
-        p.gaps.remove_need(outcome, slug)
+        p.gaps.remove_need(outcome, slug, reason=reason)
         done(f"removed need {slug} of {outcome}")
 
 
@@ -101,7 +108,10 @@ def need_remove(ctx: Context, outcome: str, slug: str) -> None:
 
 @click.group()
 def capacity() -> None:
-    """What each partner can really give: over-commitment is flagged."""
+    """What each partner can really give, across outcomes.
+
+    Over-commitment is flagged.
+    """
 
 
 @capacity.command("set")
@@ -113,15 +123,19 @@ def capacity() -> None:
 @click.option("--note", default=None, help="Where the figure comes from.")
 @pass_context
 def capacity_set(ctx: Context, partner: str, kind: str, amount: str, unit: str, note: str | None) -> None:
-    """Declare (or change) what PARTNER can give of one kind, across all outcomes."""
+    """Declare what PARTNER can give of one kind.
+
+    Across all outcomes; run it again to change it.
+    """
     with ctx.open() as p:
         saved = p.gaps.set_capacity(partner, kind=kind, amount=amount, unit=unit, note=note)
         done(f"capacity of {saved.partner}: {saved.amount:g} {saved.unit} of {saved.kind}")
 
 
+#: the most telling first: what does not fit the window is printed under each row
 CAPACITY_COLUMNS = [("partner", "partner"), ("kind", "kind"), ("capacity_text", "capacity"),
-                    ("used_text", "used"), ("used_firm_text", "of which firm"),
-                    ("outcomes", "outcomes"), ("flag", "check")]
+                    ("used_text", "used"), ("flag", "check"), ("used_firm_text", "of which firm"),
+                    ("outcomes", "outcomes")]
 
 
 def _capacity_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -137,7 +151,10 @@ def _capacity_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @json_option
 @pass_context
 def capacity_list(ctx: Context, partner: str | None, as_json: bool) -> None:
-    """List declared capacity and what contributions use of it, across all outcomes."""
+    """Declared capacity and how much of it is used.
+
+    Across all outcomes.
+    """
     with ctx.open() as p:
         rows = p.gaps.capacity_use(partner=partner)
     if as_json:
@@ -150,11 +167,12 @@ def capacity_list(ctx: Context, partner: str | None, as_json: bool) -> None:
 @click.argument("partner")
 @click.option("--kind", required=True)
 @click.option("--unit", required=True)
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
 @pass_context
-def capacity_remove(ctx: Context, partner: str, kind: str, unit: str) -> None:
+def capacity_remove(ctx: Context, partner: str, kind: str, unit: str, reason: str) -> None:
     """Remove a declared capacity."""
     with ctx.open() as p:
-        p.gaps.remove_capacity(partner, kind=kind, unit=unit)
+        p.gaps.remove_capacity(partner, kind=kind, unit=unit, reason=reason)
         done(f"removed capacity of {partner} in {unit} of {kind}")
 
 
@@ -163,7 +181,7 @@ def capacity_remove(ctx: Context, partner: str, kind: str, unit: str) -> None:
 
 @click.group()
 def gap() -> None:
-    """Record what is done about a gap: seek outside help, accept it, fill it, reopen it."""
+    """What is done about a gap: seek, accept, fill, reopen."""
 
 
 @gap.command("seek")
@@ -212,7 +230,10 @@ def gap_fill(ctx: Context, outcome: str, need: str, by: str | None, note: str) -
 @click.option("--note", default="")
 @pass_context
 def gap_reopen(ctx: Context, outcome: str, need: str, note: str) -> None:
-    """Put the gap of NEED back to open (an open essential gap is a collaboration killer)."""
+    """Put the gap of NEED back to open.
+
+    An open essential gap is a collaboration killer.
+    """
     with ctx.open() as p:
         p.gaps.reopen(outcome, need, note=note)
         done(f"gap {outcome}/{need}: open")
@@ -222,10 +243,9 @@ def gap_reopen(ctx: Context, outcome: str, need: str, note: str) -> None:
 
 VERDICT_WORDS = {"on-course": "on course", "at-risk": "AT RISK", "reboot": "REBOOT",
                  "no-needs": "no needs recorded"}
-VERDICT_COLUMNS = [("outcome", "outcome"), ("verdict_text", "verdict"), ("needs", "needs"),
-                   ("met", "met"), ("open", "open"), ("seeking", "seeking"),
-                   ("filled_externally", "filled"), ("accepted", "accepted"),
-                   ("killers", "killers")]
+VERDICT_COLUMNS = [("outcome", "outcome"), ("verdict_text", "verdict"), ("killers", "killers"),
+                   ("needs", "needs"), ("met", "met"), ("open", "open"), ("seeking", "seeking"),
+                   ("filled_externally", "filled"), ("accepted", "accepted")]
 #: one table per outcome; what was decided about a gap (candidate, reason) follows it in full
 GAP_COLUMNS = [("need", "need"), ("essential_text", "essential"), ("needed_text", "needed"),
                ("met_text", "met"), ("gap_text", "gap"), ("state_text", "state")]
@@ -285,7 +305,10 @@ def _gap_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @json_option
 @pass_context
 def gaps(ctx: Context, outcome: str | None, count_likely: bool, as_json: bool) -> None:
-    """Every gap, its size and state, and the verdict per outcome (step 3)."""
+    """Every gap, its state, and the verdict per outcome.
+
+    Step 3.
+    """
     with ctx.open() as p:
         analysis = p.gaps.analysis(outcome=outcome, count_likely=count_likely)
     if as_json:
@@ -303,11 +326,13 @@ def gaps(ctx: Context, outcome: str | None, count_likely: bool, as_json: bool) -
         by_outcome.setdefault(row["outcome"], []).append(row)
     for v in analysis.verdicts:
         if v["outcome"] in by_outcome:
-            click.echo(f"\n{v['outcome']}: {VERDICT_WORDS.get(v['verdict'], v['verdict'])}  ({v['title']})")
+            click.echo()
+            echo_wrapped(f"{v['outcome']}: {VERDICT_WORDS.get(v['verdict'], v['verdict'])}  ({v['title']})",
+                         subsequent="  ")
             table(by_outcome[v["outcome"]], GAP_COLUMNS)
             for row in by_outcome[v["outcome"]]:
                 if row["detail"]:
-                    click.echo(f"  {row['need']}: {cell(row['detail'])}")
+                    echo_wrapped(f"{row['need']}: {cell(row['detail'])}", indent="  ", subsequent="    ")
     over = analysis.over_committed
     if analysis.capacity:
         click.echo("\nCapacity")
@@ -320,7 +345,8 @@ def gaps(ctx: Context, outcome: str | None, count_likely: bool, as_json: bool) -
     summary = [_plural(len(killers), "collaboration killer"), _plural(reboot, "outcome") + " to reboot",
                _plural(len(over), "over-committed capacity", "over-committed capacities"),
                _plural(len(analysis.unmatched), "unmatched contribution")]
-    click.echo("\n" + ", ".join(summary) + ".")
+    click.echo()
+    echo_wrapped(", ".join(summary) + ".")
 
 
 def register(cli: click.Group) -> None:

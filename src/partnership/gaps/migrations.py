@@ -279,3 +279,98 @@ def m010_gaps(db: Database) -> None:
         END;
         """
     )
+
+
+#: recompute what the contributions use of each capacity with the same partner and kind
+#: and a unit equal in any case (format with SQL expressions for ``partner``, ``kind`` and
+#: ``unit``; ``"k.partner"``, ``"k.kind"``, ``"k.unit"`` recompute every capacity)
+CAPACITY_TOTALS_REFRESH_V1 = """
+            INSERT OR REPLACE INTO capacity_totals (partner, kind, unit, used, used_firm,
+                contributions, outcomes)
+            SELECT k.partner, k.kind, k.unit, coalesce(sum(c.amount), 0),
+                   coalesce(sum(CASE WHEN c.confidence = 'firm' THEN c.amount END), 0),
+                   count(c.id), count(DISTINCT c.outcome)
+            FROM capacities k
+            LEFT JOIN contributions c ON c.partner = k.partner AND c.kind = k.kind
+                 AND c.unit = k.unit COLLATE NOCASE
+            WHERE k.partner = {partner} AND k.kind = {kind} AND k.unit = {unit} COLLATE NOCASE
+            GROUP BY k.partner, k.kind, k.unit;"""
+
+
+#: step 3's views, version 2 (frozen with m011_capacity_totals): capacity use reads the
+#: trigger-kept ``capacity_totals`` (one row per capacity) instead of grouping every
+#: contribution; its rows are the same as version 1's
+GAP_VIEWS_V2: dict[str, str] = {
+    **GAP_VIEWS_V1,
+    "capacity_use": """
+        SELECT partner, kind, unit, capacity, used, used_firm, contributions, outcomes,
+               CASE WHEN used > capacity + 1e-9 THEN round(used - capacity, 6) ELSE 0 END
+                   AS over_by,
+               CASE WHEN used > capacity + 1e-9 THEN 1 ELSE 0 END AS over_committed
+        FROM (
+            SELECT k.partner AS partner, k.kind AS kind, k.unit AS unit,
+                   k.amount AS capacity,
+                   round(coalesce(t.used, 0), 6) AS used,
+                   round(coalesce(t.used_firm, 0), 6) AS used_firm,
+                   coalesce(t.contributions, 0) AS contributions,
+                   coalesce(t.outcomes, 0) AS outcomes
+            FROM capacities k
+            LEFT JOIN capacity_totals t ON t.partner = k.partner AND t.kind = k.kind
+                 AND t.unit = k.unit
+        )""",
+}
+
+
+def m011_capacity_totals(db: Database) -> None:
+    """What each declared capacity's contributions add up to, kept by triggers in the same
+    transaction as every write (as ``need_totals`` is), so capacity use is a read of one row
+    per capacity instead of a grouped join over every contribution (bench/bench_gaps.py);
+    the ``capacity_use`` view reads it."""
+    db.executescript(
+        """
+        CREATE TABLE capacity_totals (
+            partner TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            used REAL NOT NULL DEFAULT 0,
+            used_firm REAL NOT NULL DEFAULT 0,
+            contributions INTEGER NOT NULL DEFAULT 0,
+            outcomes INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (partner, kind, unit)
+        ) WITHOUT ROWID;
+        DROP VIEW capacity_use;
+        """
+    )
+    db.execute(f"CREATE VIEW [capacity_use] AS {GAP_VIEWS_V2['capacity_use'].strip()}")
+    refresh = CAPACITY_TOTALS_REFRESH_V1
+    db.executescript(
+        f"""
+        {refresh.format(partner="k.partner", kind="k.kind", unit="k.unit")}
+        CREATE TRIGGER capacity_totals_contribution_insert AFTER INSERT ON contributions
+        WHEN NEW.unit IS NOT NULL BEGIN
+            {refresh.format(partner="NEW.partner", kind="NEW.kind", unit="NEW.unit")}
+        END;
+        CREATE TRIGGER capacity_totals_contribution_delete AFTER DELETE ON contributions
+        WHEN OLD.unit IS NOT NULL BEGIN
+            {refresh.format(partner="OLD.partner", kind="OLD.kind", unit="OLD.unit")}
+        END;
+        CREATE TRIGGER capacity_totals_contribution_update
+        AFTER UPDATE OF partner, kind, unit, amount, confidence, outcome ON contributions BEGIN
+            {refresh.format(partner="OLD.partner", kind="OLD.kind", unit="OLD.unit")}
+            {refresh.format(partner="NEW.partner", kind="NEW.kind", unit="NEW.unit")}
+        END;
+        CREATE TRIGGER capacity_totals_capacity_insert AFTER INSERT ON capacities BEGIN
+            {refresh.format(partner="NEW.partner", kind="NEW.kind", unit="NEW.unit")}
+        END;
+        CREATE TRIGGER capacity_totals_capacity_update
+        AFTER UPDATE OF partner, kind, unit ON capacities BEGIN
+            DELETE FROM capacity_totals
+            WHERE partner = OLD.partner AND kind = OLD.kind AND unit = OLD.unit;
+            {refresh.format(partner="NEW.partner", kind="NEW.kind", unit="NEW.unit")}
+        END;
+        CREATE TRIGGER capacity_totals_capacity_delete AFTER DELETE ON capacities BEGIN
+            DELETE FROM capacity_totals
+            WHERE partner = OLD.partner AND kind = OLD.kind AND unit = OLD.unit;
+        END;
+        """
+    )

@@ -8,23 +8,33 @@ from typing import Any
 from partnership.publicdata import PublicData, PublicQuery, described
 from partnership.records import entity_of
 
+#: the views of the analysis stored as tables in the public file
+PER_NEED = ("gaps", "gaps_counting_likely")
+
 
 def public_data() -> list[PublicData | PublicQuery]:
-    from .migrations import GAP_VIEWS_V1
+    from .migrations import GAP_VIEWS_V2
     from .service import MODELS, TOTALS_TABLES
 
     items = [
         *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         *(PublicData(name=name, kind="table", copy=columns) for name, columns in TOTALS_TABLES.items()),
-        *(PublicData(name=name, sql=sql) for name, sql in GAP_VIEWS_V1.items()),
-        # where are the gaps: one row per need, with the outcome's verdict
-        PublicData(name="where_are_the_gaps", materialise=True, index=("outcome",), sql="""
+        # the per-need views are stored as tables (indexed by outcome): a page of a view
+        # recomputes all 10,000 needs to count them; the public file never changes
+        *(PublicData(name=name, sql=sql, materialise=name in PER_NEED,
+                     index=("outcome",) if name in PER_NEED else ())
+          for name, sql in GAP_VIEWS_V2.items()),
+        # where are the gaps: one row per need, with the outcome's verdict; stored killers
+        # first (the order of the 'where-are-the-gaps' question), the order of its table page
+        PublicData(name="where_are_the_gaps", materialise=True, index=("outcome", "state"), sql="""
+        SELECT * FROM (
         SELECT g.outcome AS outcome, o.title AS outcome_title, g.need AS need,
                g.description AS description, g.essential AS essential,
                g.state AS state, g.gap AS gap, g.unit AS unit, g.killer AS killer,
                g.candidate AS candidate, v.verdict AS verdict
         FROM gaps g JOIN outcomes o ON o.slug = g.outcome
         LEFT JOIN outcome_verdicts v ON v.outcome = g.outcome
+        ) ORDER BY killer DESC, essential DESC, outcome_title, outcome, need
         """),
     ]
     return [*described(items, DESCRIPTIONS), *QUERIES]
@@ -87,6 +97,21 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'hoped': ('How many merely hoped-for contributions name the need (they do not '
                         'count).'),
             'naming': 'How many contributions name the need at all.',
+        },
+    },
+    'capacity_totals': {
+        'description': ('Running totals behind capacity use: per declared capacity, what the '
+                         "partner's contributions of that kind and unit add up to across all "
+                         'outcomes (kept up to date on every change).'),
+        'columns': {
+            'partner': ('The partner organisation (its short identifier; see the partners '
+                          'table).'),
+            'kind': 'People, money, skills, data, systems, premises or other.',
+            'unit': 'The unit the capacity is counted in.',
+            'used': "What the partner's contributions of that kind and unit add up to.",
+            'used_firm': 'The same, counting firm contributions only.',
+            'contributions': 'How many contributions are counted.',
+            'outcomes': 'How many outcomes they go to.',
         },
     },
     'outcome_totals': {

@@ -28,9 +28,10 @@ let a partner pretend it can do what it can't."
 
 The analysis is SQL views (``gaps``, ``outcome_verdicts``, their ``_counting_likely``
 twins, ``capacity_use`` and ``unmatched_contributions``; see
-:data:`partnership.gaps.migrations.GAP_VIEWS_V1`) over the needs, gap states and a ``need_totals``
-table that triggers keep in step with every write of a contribution or need (so the
-analysis reads one row per need, not every contribution). A dashboard page or a check is
+:data:`partnership.gaps.migrations.GAP_VIEWS_V2`) over the needs, gap states, capacities and
+the ``need_totals`` and ``capacity_totals`` tables that triggers keep in step with every
+write of a contribution, need or capacity (so the analysis reads one row per need and per
+capacity, not every contribution). A dashboard page or a check is
 a query, not a Python loop; the same views, and the totals, are published.
 """
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -223,7 +225,7 @@ def _capacity_in_a_unit_used(p: Partnership, c: Capacity) -> None:
 # -- the library API ------------------------------------------------------------------------
 
 #: the views of the analysis (see partnership.schema); the public database gets the same
-from .migrations import GAP_VIEWS_V1 as VIEWS  # noqa: E402
+from .migrations import GAP_VIEWS_V2 as VIEWS  # noqa: E402
 
 
 @define(kw_only=True)
@@ -254,11 +256,16 @@ _BOOLS = ("essential", "killer", "over_committed")
 
 
 def _rows(p: Partnership, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-    rows = p.store.query(sql, params)
-    for r in rows:
-        for k in _BOOLS:
-            if k in r:
-                r[k] = bool(r[k])
+    """The rows of ``sql`` as dicts, its 0/1 flag columns as booleans: one pass, which
+    looks up the flag columns once per query, not once per row."""
+    cursor = p.store.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description or ()]
+    flags = [n for n in names if n in _BOOLS]
+    # map/zip/dict run in C: a third faster than a comprehension over 22,000 rows
+    rows: list[dict[str, Any]] = list(map(dict, map(zip, repeat(names), cursor.fetchall())))
+    for name in flags:
+        for r in rows:
+            r[name] = bool(r[name])
     return rows
 
 
@@ -290,8 +297,9 @@ class Gaps:
             return self.needs.list(outcome=outcome)
         return self.needs.list()
 
-    def remove_need(self, outcome: str, slug: str) -> Need:
-        """Remove a need no contribution meets; its recorded gap state goes with it."""
+    def remove_need(self, outcome: str, slug: str, *, reason: str = "") -> Need:
+        """Remove a need no contribution meets; its recorded gap state goes with it (the
+        change log keeps both, and the ``reason``)."""
         with self.p.store.transaction():
             self.get_need(outcome, slug)  # NotFound if there is none
             ids = [r[0] for r in self.p.store.conn.execute(
@@ -304,8 +312,8 @@ class Gaps:
                     f"elsewhere first with 'partnership contribution update ID --meets ...' "
                     f"(--meets '' for none)")
             if self.states.exists(outcome, slug):
-                self.states.remove(outcome, slug)
-            return self.needs.remove(outcome, slug)
+                self.states.remove(outcome, slug, reason=reason)
+            return self.needs.remove(outcome, slug, reason=reason)
 
     # -- capacity ---------------------------------------------------------------------
 
@@ -332,14 +340,14 @@ class Gaps:
             [model.partner, model.kind.value, model.unit]).fetchone()
         return (model.partner, model.kind.value, row[0]) if row else None
 
-    def remove_capacity(self, partner: str, *, kind: str, unit: str) -> Capacity:
+    def remove_capacity(self, partner: str, *, kind: str, unit: str, reason: str = "") -> Capacity:
         model = self.capacities._structure(
             None, {"partner": partner, "kind": kind, "unit": unit, "amount": 0})
         key = self._capacity_key(model)
         if key is None:
             raise NotFound("capacity", f"{partner}/{kind}/{unit}",
                            hint="see 'partnership capacity list'")
-        return self.capacities.remove(*key)
+        return self.capacities.remove(*key, reason=reason)
 
     def list_capacities(self, partner: str | None = None) -> list[Capacity]:
         if partner is not None:
@@ -394,14 +402,21 @@ class Gaps:
         """Recompute the running totals the views read from scratch (they are kept by
         triggers on every write, so this is only a repair, e.g. after editing the file by
         hand with foreign tools)."""
-        from .migrations import NEED_TOTALS_REFRESH_V1, OUTCOME_TOTALS_REFRESH_V1
+        from .migrations import (
+            CAPACITY_TOTALS_REFRESH_V1,
+            NEED_TOTALS_REFRESH_V1,
+            OUTCOME_TOTALS_REFRESH_V1,
+        )
 
         conn = self.p.store.conn
         with self.p.store.transaction():
             conn.execute("DELETE FROM outcome_totals")
             conn.execute("DELETE FROM need_totals")
+            conn.execute("DELETE FROM capacity_totals")
             script = (NEED_TOTALS_REFRESH_V1.format(outcome="n.outcome", need="n.slug")
-                      + OUTCOME_TOTALS_REFRESH_V1.format(outcome="outcome"))
+                      + OUTCOME_TOTALS_REFRESH_V1.format(outcome="outcome")
+                      + CAPACITY_TOTALS_REFRESH_V1.format(partner="k.partner", kind="k.kind",
+                                                          unit="k.unit"))
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -451,7 +466,9 @@ class Gaps:
             self.p.outcomes.get(outcome)
             sql += " WHERE outcome = ?"
             params.append(outcome)
-        return _rows(self.p, sql + " ORDER BY outcome, contribution", params)
+        # "+outcome": sort the matching rows rather than walk every contribution through
+        # the outcome index in that order (a random read of each row; half again slower)
+        return _rows(self.p, sql + " ORDER BY +outcome, contribution", params)
 
     def analysis(self, *, outcome: str | None = None, count_likely: bool = False) -> Analysis:
         """Every gap, every verdict, capacity use and unmatched contributions, at once."""
@@ -473,6 +490,8 @@ TOTALS_TABLES: dict[str, tuple[str, ...]] = {
                     "likely_met", "hoped", "naming"),
     "outcome_totals": ("outcome", "basis", "needs", "essential", "met", "open", "seeking",
                        "filled_externally", "accepted", "killers", "essential_seeking"),
+    "capacity_totals": ("partner", "kind", "unit", "used", "used_firm", "contributions",
+                        "outcomes"),
 }
 
 

@@ -153,6 +153,19 @@ class Assessments:
         return self.entries.add(area=area, round=round, date=day, now=now, want=want,
                                 evidence=evidence, score=score, by=by, outcome=outcome)
 
+    def correct(self, ident: int, *, reason: str = "", **changes: Any) -> Assessment:
+        """Correct one answer (its now, want, evidence, score, date, round or outcome); what
+        is not given stays as it was, and the change log keeps the earlier values."""
+        if isinstance(changes.get("evidence"), (list, tuple)):
+            changes["evidence"] = "\n".join(e.strip() for e in changes["evidence"] if e and e.strip())
+        if changes.get("score") == "":
+            changes["score"] = None
+        return self.entries.correct((ident,), changes, reason=reason)
+
+    def remove(self, ident: int, *, reason: str = "") -> Assessment:
+        """Remove one answer recorded by mistake (the log keeps it; who gave it, apart)."""
+        return self.entries.remove(ident, reason=reason)
+
     def show(self, area: str | None = None) -> list[dict[str, Any]]:
         """Per area, per round: answers, the scores' lowest, highest, range, mean and spread.
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from partnership.cli.context import Context, pass_context
-from partnership.cli.output import done, emit_json, table
+from partnership.cli.output import done, echo_wrapped, emit_json, plural, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -18,14 +18,20 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 @click.group()
 def pairs() -> None:
-    """Unmentoring: thirty minutes with someone from another organisation, then share one output."""
+    """Unmentoring: coffee pairs across organisations.
+
+    Thirty minutes with someone from another organisation, then share one output.
+    """
 
 
 @pairs.command("join")
 @click.argument("people", nargs=-1, required=True)
 @pass_context
 def pairs_join(ctx: Any, people: tuple[str, ...]) -> None:
-    """Opt PEOPLE (one or more person slugs) in to unmentoring (ends a pause)."""
+    """Opt PEOPLE (person slugs) in to unmentoring.
+
+    It ends a pause.
+    """
     with ctx.open() as p, p.store.transaction():
         for person in people:
             p.pairs.join(person)
@@ -88,7 +94,10 @@ def _print_groups(groups: list[dict[str, Any]]) -> None:
 @pass_context
 def pairs_draw(ctx: Any, round_label: str, seed: str | None, avoid_rounds: str, force: bool,
                as_json: bool) -> None:
-    """Draw a round: everyone opted in and not paused, in pairs (a trio if odd)."""
+    """Draw a round of pairs (a trio if the number is odd).
+
+    Everyone opted in and not paused takes part.
+    """
     with ctx.open() as p:
         d = p.pairs.draw(round_label, seed=seed, avoid_rounds=avoid_rounds, force=force)
         detail = p.pairs.round_detail(d.round)
@@ -97,14 +106,15 @@ def pairs_draw(ctx: Any, round_label: str, seed: str | None, avoid_rounds: str, 
                    "people": d.people, "groups": d.groups, "same_partner": d.same_partner,
                    "repeats": d.repeats, "skipped_paused": d.skipped_paused})
         return
-    click.echo(f"Round {d.round} (seed {d.seed}): {d.people} people in {len(d.groups)} groups")
+    done(f"saved round {d.round}; send contact details with 'partnership pairs contacts {d.round}'")
+    click.echo(f"Round {d.round} (seed {d.seed}): {plural(d.people, 'person', 'people')} in "
+               f"{plural(len(d.groups), 'group')}")
     _print_groups(detail["pairs"])
     if d.same_partner or d.repeats:
-        click.echo(f"unavoidable: {d.same_partner} same-organisation pairing(s), "
-                   f"{d.repeats} repeat(s) from the last {d.avoid_rounds} rounds")
+        click.echo(f"unavoidable: {plural(d.same_partner, 'same-organisation pairing')}, "
+                   f"{plural(d.repeats, 'repeat')} from the last {plural(d.avoid_rounds, 'round')}")
     if d.skipped_paused:
         click.echo(f"paused, not drawn: {', '.join(d.skipped_paused)}")
-    done(f"saved round {d.round}; send contact details with 'partnership pairs contacts {d.round}'")
 
 
 @pairs.command("met")
@@ -114,7 +124,10 @@ def pairs_draw(ctx: Any, round_label: str, seed: str | None, avoid_rounds: str, 
 @click.option("--on", default=None, metavar="DATE", help="When they met, YYYY-MM-DD (default today).")
 @pass_context
 def pairs_met(ctx: Any, round_label: str, people: tuple[str, ...], output: str, on: str | None) -> None:
-    """Record that PEOPLE (two or three of one group) of ROUND met, with their output."""
+    """Record that PEOPLE of ROUND met, with their output.
+
+    Two or three people of one group.
+    """
     with ctx.open() as p:
         g = p.pairs.met(round_label, list(people), output=output, on=on)
     done(f"group {g.number} of round {round_label} met on {g.met_on.isoformat()}"
@@ -126,7 +139,10 @@ def pairs_met(ctx: Any, round_label: str, people: tuple[str, ...], output: str, 
 @json_option
 @pass_context
 def pairs_history(ctx: Any, round_label: str | None, as_json: bool) -> None:
-    """Rounds drawn: people, groups, how many met, uptake and outputs (or one round's groups)."""
+    """Rounds drawn: pairs, how many met, uptake, outputs.
+
+    Or one round's groups.
+    """
     with ctx.open() as p:
         data: Any = p.pairs.round_detail(round_label) if round_label else p.pairs.history()
     if as_json:
@@ -153,7 +169,10 @@ def pairs_history(ctx: Any, round_label: str | None, as_json: bool) -> None:
 @pass_context
 def pairs_contacts(ctx: Any, round_label: str, csv_path: str | None, force: bool,
                    as_json: bool) -> None:
-    """Names and contact details of each group of ROUND, for the lead to send. Private."""
+    """Contact details of each group of ROUND (private).
+
+    For the lead to send.
+    """
     with ctx.open() as p:
         if csv_path:
             n = p.pairs.write_contacts_csv(round_label, csv_path, force=force)
@@ -173,7 +192,11 @@ def pairs_contacts(ctx: Any, round_label: str, csv_path: str | None, force: bool
 
 @click.group()
 def assess() -> None:
-    """Self-assessment: where we are now, where we want to be, and the evidence."""
+    """Self-assessment: where we are, where we want to be.
+
+    Each answer says where the partnership is now, where it wants to be, and the
+    evidence; 'assess show' puts the members' disagreement first.
+    """
 
 
 @assess.command("add")
@@ -190,12 +213,57 @@ def assess() -> None:
 @pass_context
 def assess_add(ctx: Any, area: str, now: str, want: str, evidence: tuple[str, ...], score: str | None,
                by: str, date: str | None, round_label: str | None, outcome: str | None) -> None:
-    """Record one member's self-assessment for AREA (capacity, coherence, activity or your own)."""
+    """Record one member's self-assessment for AREA.
+
+    AREA: capacity, coherence, activity or one of your own.
+    """
     with ctx.open() as p:
         e = p.assess.add(area, now=now, want=want, evidence=list(evidence), score=score, by=by,
                          date=date, round=round_label, outcome=outcome)
     done(f"recorded self-assessment #{e.id} for {e.area}, round {e.round}; compare answers with "
          f"'partnership assess show {e.area}'")
+
+
+@assess.command("correct")
+@click.argument("ident", metavar="ID", type=int)
+@click.option("--now", default=None, help="Where we are now.")
+@click.option("--want", default=None, help="Where we want to be.")
+@click.option("--evidence", multiple=True, help="An evidence item (repeat for several; replaces them all).")
+@click.option("--score", default=None, metavar="1-5", help="A score from 1 to 5 ('' for none).")
+@click.option("--date", default=None, help="YYYY-MM-DD.")
+@click.option("--round", "round_label", default=None, metavar="ROUND")
+@click.option("--outcome", default=None)
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
+@pass_context
+def assess_correct(ctx: Any, ident: int, now: str | None, want: str | None, evidence: tuple[str, ...],
+                   score: str | None, date: str | None, round_label: str | None, outcome: str | None,
+                   reason: str) -> None:
+    """Correct self-assessment number ID.
+
+    What is not given stays as it was.
+    """
+    given: dict[str, Any] = {k: v for k, v in (("now", now), ("want", want), ("score", score),
+                                               ("date", date), ("round", round_label),
+                                               ("outcome", outcome)) if v is not None}
+    if evidence:
+        given["evidence"] = list(evidence)
+    with ctx.open() as p:
+        p.assess.correct(ident, reason=reason, **given)
+    done(f"corrected self-assessment #{ident} (undo with 'partnership undo')")
+
+
+@assess.command("remove")
+@click.argument("ident", metavar="ID", type=int)
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
+@pass_context
+def assess_remove(ctx: Any, ident: int, reason: str) -> None:
+    """Remove self-assessment number ID recorded by mistake.
+
+    The change log keeps it.
+    """
+    with ctx.open() as p:
+        p.assess.remove(ident, reason=reason)
+    done(f"removed self-assessment #{ident} (undo with 'partnership undo')")
 
 
 @assess.command("show")
@@ -204,7 +272,7 @@ def assess_add(ctx: Any, area: str, now: str, want: str, evidence: tuple[str, ..
 @json_option
 @pass_context
 def assess_show(ctx: Any, area: str | None, entries: bool, as_json: bool) -> None:
-    """Scores per area and round: lowest, highest, range, mean, and whether views diverge."""
+    """Scores per area and round, and whether views diverge."""
     with ctx.open() as p:
         data = p.assess.show(area)
     if as_json:
@@ -214,7 +282,13 @@ def assess_show(ctx: Any, area: str | None, entries: bool, as_json: bool) -> Non
         if i:
             click.echo("")
         click.echo(f"{a['name']} ({a['area']})")
-        rows = [{**r, "scores": " ".join(str(s) for s in r["scores"])} for r in a["rounds"]]
+        rows, scored = [], False
+        for r in a["rounds"]:
+            # the first scored round has nothing to compare with; a round without scores, no range
+            divergence = r["divergence"] or ("no scores" if r["range"] is None
+                                             else "first round" if not scored else "")
+            scored = scored or r["range"] is not None
+            rows.append({**r, "scores": " ".join(str(s) for s in r["scores"]), "divergence": divergence})
         table(rows, [("round", "round"), ("answers", "answers"), ("scores", "scores"),
                      ("lowest", "lowest"), ("highest", "highest"), ("range", "range"),
                      ("mean", "mean"), ("divergence", "divergence")], empty="(no answers yet)")
@@ -228,6 +302,11 @@ def assess_show(ctx: Any, area: str | None, entries: bool, as_json: bool) -> Non
                         click.echo(f"      want: {e['want']}")
                     for item in e["evidence"]:
                         click.echo(f"      evidence: {item}")
+    if any(a["rounds"] for a in data):
+        click.echo("")
+        echo_wrapped("Divergence: whether members' views (the range of their scores) grew apart "
+                     "(widening), came together (narrowing) or held steady since the area's "
+                     "previous scored round; a first round has nothing to compare with.")
 
 
 @assess.command("questions")
@@ -290,7 +369,10 @@ def assess_areas_add(ctx: Any, slug: str, name: str | None, questions: tuple[str
 @json_option
 @click.pass_context
 def governance(click_ctx: click.Context, as_json: bool) -> None:
-    """The governance model, its key questions and the partnership's answers (public)."""
+    """The governance model, its questions and your answers.
+
+    The answers are public.
+    """
     if click_ctx.invoked_subcommand is not None:
         return
     with _context(click_ctx).open() as p:
@@ -300,12 +382,13 @@ def governance(click_ctx: click.Context, as_json: bool) -> None:
         return
     click.echo(f"Governance model: {data['model']}")
     for q in data["questions"]:
-        click.echo(f"{q['number']}. {q['question']}")
+        echo_wrapped(f"{q['number']}. {q['question']}", subsequent="   ")
         if q["answer"]:
             by = f" ({q['by']}, {q['date']})" if q["by"] else f" ({q['date']})"
-            click.echo(f"   {q['answer']}{by}")
+            echo_wrapped(f"{q['answer']}{by}", indent="   ", subsequent="   ")
         else:
-            click.echo(f"   (not answered: 'partnership governance answer {q['number']} \"...\"')")
+            echo_wrapped(f"(not answered: 'partnership governance answer {q['number']} \"...\"')",
+                         indent="   ", subsequent="   ")
 
 
 @governance.command("answer")
@@ -315,7 +398,10 @@ def governance(click_ctx: click.Context, as_json: bool) -> None:
 @click.option("--on", default=None, metavar="DATE", help="When, YYYY-MM-DD (default today).")
 @pass_context
 def governance_answer(ctx: Any, number: str, text: str, by: str | None, on: str | None) -> None:
-    """Answer key question NUMBER of the governance model with TEXT (public)."""
+    """Answer key question NUMBER of the model with TEXT.
+
+    The answer is public.
+    """
     with ctx.open() as p:
         a = p.governance.answer(number, text, by=by, on=on)
     done(f"answered question {a.number} of the {a.model.value} model")

@@ -389,16 +389,11 @@ class Pairs:
 
         An existing file is replaced only with ``force`` (never the working database);
         see :mod:`partnership.outfiles`."""
-        from ..outfiles import csv_writer_for_people, protected_paths, write_output
+        from ..outfiles import protected_paths
+        from ..tabular import write_csv
 
         rows = self.contacts(round_label)
-
-        def write(f: Any) -> None:
-            writer = csv_writer_for_people(
-                f, fieldnames=["group", "person", "name", "partner", "email", "phone"])
-            writer.writeheader()
-            writer.writerows(rows)
-
-        write_output(path, write, protect=protected_paths(self.p.store.path), private=True,
-                     force=force, newline="")
+        # with the byte-order mark Excel needs to show accents in names (see partnership.tabular)
+        write_csv(path, ["group", "person", "name", "partner", "email", "phone"], rows,
+                  protect=protected_paths(self.p.store.path), private=True, force=force)
         return len(rows)

@@ -34,9 +34,9 @@ def register_rules(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[..., None]) -> None:
-    from .migrations import m020_measure, m021_indicator_status_view
+    from .migrations import m020_measure, m021_indicator_status_view, m022_metric_last_good
 
-    for migration in (m020_measure, m021_indicator_status_view):
+    for migration in (m020_measure, m021_indicator_status_view, m022_metric_last_good):
         register(migration)
 
 

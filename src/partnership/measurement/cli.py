@@ -10,9 +10,15 @@ from typing import Any, TypeVar
 import click
 
 from partnership.cli.context import pass_context
-from partnership.cli.output import done, emit_json, table
+from partnership.cli.output import done, echo_wrapped, emit_json, plural, table
+from partnership.cli.problems import errors_option, reporting
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+reason_option = click.option("--reason", default="", metavar="TEXT",
+                             help="Why, in a few words (kept in the change log, which is public).")
+confirm_option = click.option(
+    "--confirm", is_flag=True,
+    help="Take a figure far outside what the indicator has seen (refused otherwise as a likely typo).")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,13 +28,13 @@ def _given(**options: Any) -> dict[str, Any]:
 
 
 def _show(data: dict[str, Any]) -> None:
-    from partnership.cli.output import cell
+    from partnership.cli.output import cell, echo_field
 
     width = max(len(k) for k in data)
     for k, v in data.items():
         if isinstance(v, (list, dict)):
             continue
-        click.echo(f"{k.ljust(width)}  {cell(v)}")
+        echo_field(k, cell(v), width)
 
 
 # -- indicators ---------------------------------------------------------------------------
@@ -130,7 +136,7 @@ def indicator_list(ctx: Any, outcome: str | None, as_json: bool) -> None:
 @json_option
 @pass_context
 def indicator_show(ctx: Any, slug: str, as_json: bool) -> None:
-    """One indicator: its figures, observations and the story behind the curve."""
+    """One indicator: figures, observations, its story."""
     with ctx.open() as p:
         data = p.measure.show(slug)
     if as_json:
@@ -148,16 +154,20 @@ def indicator_show(ctx: Any, slug: str, as_json: bool) -> None:
     if data["story"]:
         click.echo("\nThe story behind the curve:")
         for s in data["story"]:
-            click.echo(f"  {s['date']} [{s['kind']}] {s['text']}")
+            echo_wrapped(f"{s['date']} [{s['kind']}] {s['text']}", indent="  ", subsequent="    ")
 
 
 @indicator.command("remove")
 @click.argument("slug")
+@reason_option
 @pass_context
-def indicator_remove(ctx: Any, slug: str) -> None:
-    """Remove indicator SLUG (refused while it has observations or notes)."""
+def indicator_remove(ctx: Any, slug: str, reason: str) -> None:
+    """Remove indicator SLUG (not while it has figures).
+
+    Refused while it has observations or notes.
+    """
     with ctx.open() as p:
-        p.measure.indicators.remove(slug)
+        p.measure.indicators.remove(slug, reason=reason)
         done(f"removed indicator {slug}")
 
 
@@ -188,13 +198,45 @@ def activity_add(ctx: Any, /, slug: str, outcomes: tuple[str, ...], **fields: An
         done(f"added activity {a.slug} by {a.partner} for {', '.join(names)}")
 
 
+@activity.command("update")
+@click.argument("slug")
+@click.option("--partner", default=None, help="The partner doing it (slug).")
+@click.option("--title", default=None, help="What is done, in words.")
+@click.option("--status", default=None, metavar="STATUS",
+              help="planned, running, paused, stopped or finished.")
+@click.option("--start", "start_date", default=None, metavar="DATE", help="When it starts (YYYY-MM-DD).")
+@click.option("--end", "end_date", default=None, metavar="DATE", help="When it ends (YYYY-MM-DD).")
+@click.option("--description", default=None)
+@reason_option
+@pass_context
+def activity_update(ctx: Any, /, slug: str, reason: str, **fields: Any) -> None:
+    """Change activity SLUG; what is not given stays as it was."""
+    with ctx.open() as p:
+        p.measure.update_activity(slug, reason=reason, **_given(**fields))
+        done(f"updated activity {slug}")
+
+
+@activity.command("remove")
+@click.argument("slug")
+@reason_option
+@pass_context
+def activity_remove(ctx: Any, slug: str, reason: str) -> None:
+    """Remove activity SLUG nothing refers to.
+
+    Refused while an indicator or commitment refers to it.
+    """
+    with ctx.open() as p:
+        p.measure.remove_activity(slug, reason=reason)
+        done(f"removed activity {slug} (undo with 'partnership undo')")
+
+
 @activity.command("list")
 @click.option("--outcome", default=None, help="Only activities serving this outcome.")
 @click.option("--partner", default=None, help="Only this partner's activities.")
 @json_option
 @pass_context
 def activity_list(ctx: Any, outcome: str | None, partner: str | None, as_json: bool) -> None:
-    """Every activity, with the partner doing it and the outcomes it serves."""
+    """Every activity, who does it and the outcomes it serves."""
     with ctx.open() as p:
         rows = p.measure.activity_list(outcome=outcome, partner=partner)
     if as_json:
@@ -212,8 +254,8 @@ def activity_list(ctx: Any, outcome: str | None, partner: str | None, as_json: b
 @click.argument("indicator", required=False)
 @click.argument("value", required=False)
 @click.option("--date", default=None, metavar="DATE", help="When it was measured (default today).")
-@click.option("--source", default="", help="Where the figure comes from.")
-@click.option("--note", default="", help="Anything a reader should know about it.")
+@click.option("--source", default=None, help="Where the figure comes from.")
+@click.option("--note", default=None, help="Anything a reader should know about it.")
 @click.option("--csv", "csv_path", default=None, metavar="FILE",
               help="Import many from a CSV file with columns indicator,date,value[,source,note].")
 @click.option("--skip-bad", is_flag=True,
@@ -224,27 +266,81 @@ def activity_list(ctx: Any, outcome: str | None, partner: str | None, as_json: b
 @click.option("--replace", is_flag=True, help="Overwrite an existing value for the same date.")
 @click.option("--force", is_flag=True,
               help="With --skip-bad: replace the reject file even if it is not an earlier one.")
+@confirm_option
+@errors_option
 @pass_context
-def observe(ctx: Any, indicator: str | None, value: str | None, date: str | None, source: str,
-            note: str, csv_path: str | None, skip_bad: bool, reject_file: str | None,
-            replace: bool, force: bool) -> None:
-    """Record an observation: INDICATOR VALUE, or many with --csv FILE."""
+def observe(ctx: Any, indicator: str | None, value: str | None, date: str | None, source: str | None,
+            note: str | None, csv_path: str | None, skip_bad: bool, reject_file: str | None,
+            replace: bool, force: bool, confirm: bool, errors_path: str | None) -> None:
+    """Record an observation (or many with --csv FILE)."""
     if csv_path:
         if indicator or value or date or source or note:
             raise click.UsageError("give either INDICATOR VALUE or --csv FILE, not both")
-        _observe_csv(ctx, csv_path, skip_bad, reject_file, replace, force)
+        # problems one per line (the first 20, then a count; all of them with --errors FILE)
+        with reporting(csv_path, errors_path, ctx.db):
+            _observe_csv(ctx, csv_path, skip_bad, reject_file, replace, force, confirm)
         return
-    if skip_bad or reject_file or force:
-        raise click.UsageError("--skip-bad, --reject-file and --force only go with --csv FILE")
+    if skip_bad or reject_file or force or errors_path:
+        raise click.UsageError("--skip-bad, --reject-file, --force and --errors only go with --csv FILE")
     if not indicator or value is None:
         raise click.UsageError("give INDICATOR VALUE (e.g. 'observe repeat-victims 398'), or --csv FILE")
     with ctx.open() as p:
-        obs = p.measure.observe(indicator, value, date=date, source=source, note=note, replace=replace)
+        obs = p.measure.observe(indicator, value, date=date, source=source, note=note, replace=replace,
+                                confirm=confirm)
         done(f"recorded {obs.indicator} = {obs.value:g} on {obs.date.isoformat()}")
 
 
+@click.group()
+def observation() -> None:
+    """One observation: correct or remove it.
+
+    The change log keeps what it was, and why.
+    """
+
+
+@observation.command("correct")
+@click.argument("indicator")
+@click.argument("date")
+@click.option("--value", default=None, help="The right figure.")
+@click.option("--date", "new_date", default=None, metavar="DATE", help="The right date (YYYY-MM-DD).")
+@click.option("--source", default=None, help="Where the figure comes from.")
+@click.option("--note", default=None, help="Anything a reader should know about it.")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why it is corrected, in a few words (kept in the public change log).")
+@confirm_option
+@pass_context
+def observation_correct(ctx: Any, indicator: str, date: str, value: str | None, new_date: str | None,
+                        source: str | None, note: str | None, reason: str, confirm: bool) -> None:
+    """Correct the observation of INDICATOR on DATE.
+
+    What is not given stays as it was.
+    """
+    with ctx.open() as p:
+        obs = p.measure.correct_observation(indicator, date, value=value, new_date=new_date,
+                                            source=source, note=note, reason=reason, confirm=confirm)
+        done(f"corrected {obs.indicator} on {obs.date.isoformat()}: now {obs.value:g} "
+             f"(undo with 'partnership undo')")
+
+
+@observation.command("remove")
+@click.argument("indicator")
+@click.argument("date")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why it is removed, in a few words (kept in the public change log).")
+@pass_context
+def observation_remove(ctx: Any, indicator: str, date: str, reason: str) -> None:
+    """Remove the observation of INDICATOR on DATE.
+
+    The change log keeps it.
+    """
+    with ctx.open() as p:
+        obs = p.measure.remove_observation(indicator, date, reason=reason)
+        done(f"removed {obs.indicator} = {obs.value:g} on {obs.date.isoformat()} "
+             f"(undo with 'partnership undo')")
+
+
 def _observe_csv(ctx: Any, path: str, skip_bad: bool, reject_file: str | None, replace: bool,
-                 force: bool) -> None:
+                 force: bool, confirm: bool = False) -> None:
     import contextlib
     from pathlib import Path
 
@@ -261,20 +357,22 @@ def _observe_csv(ctx: Any, path: str, skip_bad: bool, reject_file: str | None, r
             what="an earlier reject file (columns line,problem,...)")
     with contextlib.ExitStack() as stack:
         raw = stack.enter_context(outfiles.scratch_file(reject.target)) if reject else None
-        result = _import_observations(ctx, path, skip_bad, raw, replace)
+        result = _import_observations(ctx, path, skip_bad, raw, replace, confirm)
         if reject is not None and raw is not None:
             # the library writes the rows as they were; people open the file in a spreadsheet
-            with reject as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+            # utf-8-sig: the mark Excel needs to show accents and £ (see partnership.tabular)
+            with reject as tmp, open(tmp, "w", newline="", encoding="utf-8-sig") as f:
                 outfiles.copy_csv_for_people(raw, f)
             result.reject_path = str(reject.target)
-    message = f"imported {result.imported} observation(s) of {result.indicators} indicator(s) from {path}"
+    message = (f"imported {plural(result.imported, 'observation')} of "
+               f"{plural(result.indicators, 'indicator')} from {path}")
     if result.rejected:
-        message += f"; {result.rejected} bad row(s) written to {result.reject_path}"
+        message += f"; {plural(result.rejected, 'bad row')} written to {result.reject_path}"
     done(message)
 
 
 def _import_observations(ctx: Any, path: str, skip_bad: bool, reject_file: Any,
-                         replace: bool) -> Any:
+                         replace: bool, confirm: bool = False) -> Any:
     from partnership.measurement.csv_import import count_lines
 
     with ctx.open() as p:
@@ -290,10 +388,10 @@ def _import_observations(ctx: Any, path: str, skip_bad: bool, reject_file: Any,
                     seen[0] = line
 
                 result = p.measure.import_csv(path, skip_bad=skip_bad, reject_path=reject_file,
-                                              replace=replace, progress=progress)
+                                              replace=replace, progress=progress, confirm=confirm)
         else:
             result = p.measure.import_csv(path, skip_bad=skip_bad, reject_path=reject_file,
-                                          replace=replace)
+                                          replace=replace, confirm=confirm)
     return result
 
 
@@ -301,7 +399,10 @@ def _import_observations(ctx: Any, path: str, skip_bad: bool, reject_file: Any,
 
 @click.group()
 def story() -> None:
-    """The story behind the curve: why an indicator moves, what works, what to try next."""
+    """The story behind the curve: why a figure moves.
+
+    Why an indicator moves, what works, what to try next.
+    """
 
 
 @story.command("add")
@@ -320,6 +421,35 @@ def story_add(ctx: Any, indicator: str, text: str, kind: str, date: str | None,
         done(f"added a '{note.kind}' note to {indicator} ({note.date.isoformat()})")
 
 
+@story.command("correct")
+@click.argument("ident", metavar="ID", type=int)
+@click.option("--text", default=None)
+@click.option("--kind", default=None, metavar="KIND", help="why, works or next.")
+@click.option("--date", default=None, metavar="DATE")
+@click.option("--author", default=None, metavar="PERSON")
+@reason_option
+@pass_context
+def story_correct(ctx: Any, /, ident: int, reason: str, **fields: Any) -> None:
+    """Correct note number ID of a story.
+
+    The numbers are in 'story list INDICATOR'.
+    """
+    with ctx.open() as p:
+        p.measure.correct_story(ident, reason=reason, **_given(**fields))
+        done(f"corrected note #{ident} (undo with 'partnership undo')")
+
+
+@story.command("remove")
+@click.argument("ident", metavar="ID", type=int)
+@reason_option
+@pass_context
+def story_remove(ctx: Any, ident: int, reason: str) -> None:
+    """Remove note number ID of a story (the change log keeps it)."""
+    with ctx.open() as p:
+        p.measure.remove_story(ident, reason=reason)
+        done(f"removed note #{ident} (undo with 'partnership undo')")
+
+
 @story.command("list")
 @click.argument("indicator")
 @json_option
@@ -331,7 +461,7 @@ def story_list(ctx: Any, indicator: str, as_json: bool) -> None:
     if as_json:
         emit_json(notes)
     else:
-        table(notes, [("date", "date"), ("kind", "kind"), ("author", "by"), ("text", "note")],
+        table(notes, [("id", "#"), ("date", "date"), ("kind", "kind"), ("author", "by"), ("text", "note")],
               empty=f"No notes on {indicator} yet.")
 
 
@@ -345,7 +475,10 @@ _WORDS = {"on-track": "on track", "at-risk": "AT RISK", "off-track": "OFF TRACK"
 @json_option
 @pass_context
 def status(ctx: Any, outcome: str | None, as_json: bool) -> None:
-    """Every outcome: its indicators, progress, status, pivot signal and freshness."""
+    """Every outcome: its indicators, progress and status.
+
+    With the pivot signal and how fresh each figure is.
+    """
     with ctx.open() as p:
         if outcome:
             p.outcomes.get(outcome)
@@ -356,6 +489,7 @@ def status(ctx: Any, outcome: str | None, as_json: bool) -> None:
         click.echo(f"note: {data['refresh_problem']}", err=True)
     if as_json:
         emit_json(data)
+        _metric_problems(data)
         return
     click.echo(f"Status as of {data['as_of']}")
     unmeasured = []
@@ -364,31 +498,51 @@ def status(ctx: Any, outcome: str | None, as_json: bool) -> None:
             unmeasured.append(o["outcome"])
             continue
         flags = "  PIVOT" if o["pivot"] else ""
-        click.echo(f"\n{o['outcome']}: {_WORDS[o['status']]}{flags}  ({o['title']})")
+        click.echo()
+        echo_wrapped(f"{o['outcome']}: {_WORDS[o['status']]}{flags}  ({o['title']})")
         rows = []
         for i in o["indicators"]:
             rows.append({
                 "indicator": i["indicator"],
-                "latest": "" if i["latest"] is None else f"{i['latest']:g} {i['unit']}",
-                "when": i["latest_date"],
+                "latest": "" if i["latest"] is None else f"{i['latest']:g} {i['unit']} on {i['latest_date']}",
                 "progress": "" if i["progress"] is None else f"{i['progress']:g}%",
-                "status": _WORDS[i["status"]] + ("  PIVOT" if i["pivot"] else ""),
+                "status": _WORDS[i["status"]] + (" PIVOT" if i["pivot"] else ""),
                 "target": f"{i['target']:g} by {i['target_date']}",
                 "fresh": f"STALE (due {i['next_due']})" if i["stale"] else "ok",
             })
-        table(rows, [("indicator", "indicator"), ("latest", "latest"), ("when", "when"),
-                     ("progress", "progress"), ("status", "status"), ("target", "target"),
-                     ("fresh", "fresh")])
+        table(rows, [("indicator", "indicator"), ("latest", "latest"), ("progress", "progress"),
+                     ("status", "status"), ("target", "target"), ("fresh", "fresh")])
+        for i in o["indicators"]:
+            if i.get("metrics"):  # plugin metrics, one line per indicator
+                echo_wrapped(f"{i['indicator']}: " + "; ".join(_metric_text(m) for m in i["metrics"]),
+                             indent="  ", subsequent="    ")
         for i in o["indicators"]:
             for s in i["story"][:1]:
-                click.echo(f"  story of {i['indicator']}, {s['date']} [{s['kind']}]: {s['text']}")
+                echo_wrapped(f"story of {i['indicator']}, {s['date']} [{s['kind']}]: {s['text']}",
+                             indent="  ", subsequent="    ")
     if unmeasured:
-        click.echo(f"\nNo indicators yet: {', '.join(unmeasured)}")
+        click.echo()
+        echo_wrapped(f"No indicators yet: {', '.join(unmeasured)}", subsequent="  ")
     for m in data["partnership_metrics"]:
-        click.echo(f"\n{m['metric']} ({m['period']}): {m['value']}")
+        click.echo(f"\n{m['metric']} ({m['period']}): {m['value']}{'  STALE' if m['stale'] else ''}")
+    _metric_problems(data)
+
+
+def _metric_text(m: dict[str, Any]) -> str:
+    """A plugin metric's latest figure for a line of 'status'."""
+    if m["value"] is None:
+        return f"{m['metric']} (no figure)"
+    value = f"{m['value']:g}" if isinstance(m["value"], (int, float)) else str(m["value"])
+    return f"{m['metric']} {value} ({m['period']}){'  STALE' if m['stale'] else ''}"
+
+
+def _metric_problems(data: dict[str, Any]) -> None:
+    """Failed metrics and changed plugins, one line each, on stderr."""
     for prob in data["metric_problems"]:
-        click.echo(f"\nmetric '{prob['metric']}' from plugin '{prob['plugin']}' failed: "
-                   f"{prob['error']}", err=True)
+        click.echo(prob["message"] or f"metric '{prob['metric']}' from plugin '{prob['plugin']}' "
+                   f"failed: {prob['error']}", err=True)
+    for line in data.get("changed_plugins", ()):
+        click.echo(f"note: {line}", err=True)
 
 
 @click.command()
@@ -397,19 +551,26 @@ def status(ctx: Any, outcome: str | None, as_json: bool) -> None:
 @json_option
 @pass_context
 def refresh(ctx: Any, time_limit: float | None, as_json: bool) -> None:
-    """Compute every metric (built-in and plugin) into the metric-values table."""
+    """Compute every metric, built-in and from plugins.
+
+    Into the metric-values table.
+    """
     with ctx.open() as p:
         result = p.measure.refresh(force=True, time_limit=time_limit)
     runs = [{"metric": r.metric, "plugin": r.plugin, "ok": r.ok, "error": r.error,
-             "values": len(r.values), "seconds": r.seconds} for r in result.runs]
+             "indicator": r.indicator, "failed_indicators": r.failed, "kept_stale": r.kept,
+             "message": r.message, "values": len(r.values), "seconds": r.seconds}
+            for r in result.runs]
     if as_json:
         emit_json({"as_of": result.as_of, "values": result.values, "metrics": runs})
+        for line in result.messages:
+            click.echo(line, err=True)
         return
-    done(f"computed {result.values} value(s) of {len(runs)} metric(s) as of {result.as_of}")
-    for r in result.problems:
-        click.echo(f"metric '{r.metric}' from plugin '{r.plugin}' failed: {r.error}", err=True)
+    done(f"computed {plural(result.values, 'value')} of {plural(len(runs), 'metric')} as of {result.as_of}")
+    for line in result.messages:
+        click.echo(line, err=True)
 
 
 def register(cli: click.Group) -> None:
-    for command in (indicator, activity, observe, story, status, refresh):
+    for command in (indicator, activity, observe, observation, story, status, refresh):
         cli.add_command(command)

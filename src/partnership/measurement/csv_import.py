@@ -28,9 +28,10 @@ from typing import IO, TYPE_CHECKING, Any
 import attrs
 from attrs import define, field
 
+from .. import tabular
 from .. import validators as v
 from ..errors import ImportFileError, NotFound
-from .service import Observation, future_problem
+from .service import Observation, Seen, future_problem, seen_range
 
 if TYPE_CHECKING:
     from ..api import Partnership
@@ -75,7 +76,8 @@ def count_lines(path: str | os.PathLike[str]) -> int:
 
 def import_observations(p: Partnership, path: str | os.PathLike[str], *, skip_bad: bool = False,
                         reject_path: str | os.PathLike[str] | None = None, replace: bool = False,
-                        progress: Callable[[int], None] | None = None) -> ImportResult:
+                        progress: Callable[[int], None] | None = None,
+                        confirm: bool = False) -> ImportResult:
     """Import the observations in the CSV file at ``path`` into ``p``, in one transaction
     (the arguments are those of :meth:`Measure.import_csv
     <partnership.measurement.service.Measure.import_csv>`)."""
@@ -90,10 +92,8 @@ def import_observations(p: Partnership, path: str | os.PathLike[str], *, skip_ba
     def refusing() -> bool:  # a bad row and no skip_bad: every row is checked, none written
         return bool(result.rejected) and not skip_bad
 
-    try:
-        f = open(path, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {name}: {exc.strerror}") from None
+    # UTF-8 (with or without a byte-order mark) or Windows-1252, as Excel saves CSV
+    f, _encoding = tabular.open_text(path)
     rejects: Rejects | None = None
     try:
         reader = csv.reader(f)
@@ -104,16 +104,20 @@ def import_observations(p: Partnership, path: str | os.PathLike[str], *, skip_ba
         check = RowCheck(positions, known, today)
         writer = BatchWriter(p.store.conn, replace, rejects)
         with p.store.transaction():
+            plausible = Plausibility(p.store.conn, confirm)
             for line, raw, row in checked_rows(reader, check, rejects):
-                if refusing():
+                problem = plausible(row)
+                if problem:
+                    rejects.add(line, raw, problem)
                     continue
+                # rows go on being inserted after a bad one (rolled back at the end), so a
+                # row repeating one earlier in the file is found in the same pass
                 writer.add(row, line, raw)
                 if writer.full():
                     writer.flush()
                     if progress:
                         progress(line)
-            if not refusing():
-                writer.flush()
+            writer.flush()
             if progress:
                 progress(reader.line_num)
             if refusing():
@@ -140,18 +144,9 @@ def read_header(reader: Iterator[list[str]], name: str) -> tuple[list[str], dict
         raise ImportFileError(
             f"{name} is empty; its first line must name the columns "
             f"{', '.join(REQUIRED_COLUMNS)} (and optionally source, note)") from None
-    columns = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise ImportFileError(
-            f"{name} has no {', '.join(missing)} column(s) on line 1; the columns are "
-            f"{', '.join(REQUIRED_COLUMNS)} (and optionally source, note)")
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    if unknown:
-        raise ImportFileError(
-            f"{name} has unknown column(s) {', '.join(unknown)} on line 1; the columns are "
-            f"{', '.join(CSV_COLUMNS)}")
-    return header, {c: i for i, c in enumerate(columns)}
+    # any case and spacing ('Indicator', 'DATE'); a reject file's line and problem are ignored
+    return header, tabular.positions(header, name, columns=CSV_COLUMNS, required=REQUIRED_COLUMNS,
+                                     what="observations")
 
 
 def checked_rows(reader: Any, check: RowCheck, rejects: Rejects,
@@ -276,6 +271,32 @@ def _naming(name: str, message: str) -> str:
     if not message.startswith(name):
         message = f"{name} {message}"
     return message.replace(f"{name} must be a {name} ", f"{name} must be ", 1)
+
+
+class Plausibility:
+    """A figure far outside what its indicator has seen is a bad row (unless ``confirm``):
+    the rule of :meth:`Measure.observe <partnership.measurement.service.Measure.observe>`
+    (:class:`~partnership.measurement.service.Seen`). What an indicator has seen is read
+    once from the database and grows with the file's rows taken before it."""
+
+    def __init__(self, conn: sqlite3.Connection, confirm: bool) -> None:
+        self.conn, self.confirm = conn, confirm
+        self.seen: dict[str, Seen | None] = {}
+
+    def __call__(self, row: Row) -> str | None:
+        if self.confirm:
+            return None
+        indicator, value = row[0], row[2]
+        if indicator not in self.seen:
+            self.seen[indicator] = seen_range(self.conn, indicator)
+        seen = self.seen[indicator]
+        if seen is None:
+            return None
+        problem = seen.problem(indicator, value)
+        if problem:
+            return f"implausible figure: {problem}; if it is right, import again with --confirm"
+        self.seen[indicator] = seen.widened(value)
+        return None
 
 
 class Rejects:

@@ -97,5 +97,4 @@ def populate(p: Partnership) -> None:
     for indicator, on, kind, text, author in STORY:
         if dt.date.fromisoformat(on) <= today:
             m.add_story(indicator, text, date=on, kind=kind, author=author)
-    # materialise the figures, so the demo's status and dashboard are ready to read
-    m.refresh(force=True)
+    # the figures are computed once, after every feature's step (partnership.demo.build)

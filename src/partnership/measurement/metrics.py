@@ -115,13 +115,54 @@ def status(series: Series) -> str | None:
 
 
 def off_track_run(series: Series) -> int:
-    """How many of the latest observations in a row were off track."""
+    """How many of the latest observations in a row were off track.
+
+    Like :func:`pivot`, works back from the sums of the whole series when the host read
+    them, removing one observation at a time, newest first, and stops at the first that
+    was not off track: only the observations of the run itself are read."""
+    if series._sums is None or series._values is not None:  # the series is in memory anyway
+        run = 0
+        for s in reversed(statuses(series)):
+            if s != OFF_TRACK:
+                break
+            run += 1
+        return run
+    ind = series.indicator
+    n, sx, sy, sxy, sxx = series._sums
+    start = ind.baseline_date.toordinal()
+    # status_from_sums(...) == OFF_TRACK, the same arithmetic inlined (it runs per observation)
+    baseline, change = ind.baseline, ind.target - ind.baseline
+    x_target = (ind.target_date - ind.baseline_date).days
+    off_below = AT_RISK_SHARE - 1e-9
     run = 0
-    for s in reversed(statuses(series)):
-        if s != OFF_TRACK:
-            break
-        run += 1
+    for chunk in _newest_first(series):
+        for day, y in chunk:
+            x = day - start
+            if x <= 0 or n <= 0:
+                return run
+            m, my = n + 1, sy + baseline
+            slope = (m * sxy - sx * my) / (m * sxx - sx * sx)
+            if ((my - slope * sx) / m + slope * x_target - baseline) / change >= off_below:
+                return run
+            run += 1
+            n, sx, sy, sxy, sxx = n - 1, sx - x, sy - y, sxy - x * y, sxx - x * x
     return run
+
+
+def _newest_first(series: Series) -> Iterator[list[tuple[int, float]]]:
+    """The observations as ``(day number, value)``, newest first, in growing chunks: the
+    latest few the host read, then the rest from the database for as long as asked."""
+    tail = series._tail or []
+    yield [(day, value) for _, day, value in reversed(tail)]
+    if not tail or len(tail) >= len(series) or series.view is None:
+        return
+    cursor = series.view._conn.execute(
+        "SELECT day, value FROM observations WHERE indicator = ? AND date < ? ORDER BY date DESC",
+        [series.indicator.slug, tail[0][0]])
+    size = 64
+    while chunk := cursor.fetchmany(size):
+        yield chunk
+        size *= 4
 
 
 def pivot(series: Series) -> int | None:
@@ -137,8 +178,8 @@ def pivot(series: Series) -> int | None:
     if current != OFF_TRACK or n < ind.pivot_after:
         return 0
     start = ind.baseline_date.toordinal()
-    for d, y in reversed(series.tail(ind.pivot_after)):
-        x = d.toordinal() - start
+    for day, y in reversed(series.tail_days(ind.pivot_after)):
+        x = day - start
         if x <= 0 or status_from_sums(ind, n, sx, sy, sxy, sxx) != OFF_TRACK:
             return 0
         n, sx, sy, sxy, sxx = n - 1, sx - x, sy - y, sxy - x * y, sxx - x * x

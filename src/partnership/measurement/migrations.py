@@ -165,3 +165,25 @@ def m021_indicator_status_view(db: Database) -> None:
     db.executescript(
         "DROP VIEW IF EXISTS indicator_status;\n"
         f"CREATE VIEW indicator_status AS{INDICATOR_STATUS};\n")
+
+
+def m022_metric_last_good(db: Database) -> None:
+    """What a refresh keeps when a metric fails, and what its figures were computed with.
+
+    ``metric_values.stale`` is 1 for a value kept from an earlier refresh because its
+    metric could not recompute it (the value and its ``computed_at`` are the last good
+    ones), ``stale_since`` when it first could not. ``metric_runs`` gains the indicator a
+    metric failed on, how many it failed on, the one-line message, the plugin's
+    fingerprint (package version or file hash) and when the metric last computed whole.
+    """
+    db.executescript(
+        """
+        ALTER TABLE metric_values ADD COLUMN stale INTEGER NOT NULL DEFAULT 0 CHECK (stale IN (0, 1));
+        ALTER TABLE metric_values ADD COLUMN stale_since TEXT;
+        ALTER TABLE metric_runs ADD COLUMN indicator TEXT NOT NULL DEFAULT '';
+        ALTER TABLE metric_runs ADD COLUMN failed_indicators INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE metric_runs ADD COLUMN message TEXT NOT NULL DEFAULT '';
+        ALTER TABLE metric_runs ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+        ALTER TABLE metric_runs ADD COLUMN last_good_at TEXT;
+        """
+    )

@@ -15,9 +15,15 @@ def public_data() -> list[PublicData | PublicQuery]:
     items = [
         *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         PublicData(name="metric_values", kind="table", copy=METRIC_VALUE_COLUMNS),
-        *(PublicData(name=name, sql=sql) for name, sql in PUBLIC_VIEWS.items()),
-        # is it working: outcome x indicator, latest figure and status
+        # outcome_status is stored as a table in the public file (which never changes): a
+        # page of the view would recompute every indicator's status to count its rows
+        *(PublicData(name=name, sql=sql, materialise=name == "outcome_status",
+                     index=("outcome",) if name == "outcome_status" else ())
+          for name, sql in PUBLIC_VIEWS.items()),
+        # is it working: outcome x indicator, latest figure and status; stored worst first
+        # (the order of the 'is-it-working' question), which is the order of its table page
         PublicData(name="is_it_working", materialise=True, index=("outcome", "indicator"), sql="""
+        SELECT * FROM (
         SELECT o.slug AS outcome, o.title AS outcome_title, o.status AS outcome_status,
                i.slug AS indicator, i.title AS indicator_title, i.unit AS unit,
                i.direction AS direction,
@@ -30,6 +36,8 @@ def public_data() -> list[PublicData | PublicQuery]:
                 AND mv.metric = 'status'
                 ORDER BY mv.period DESC LIMIT 1) AS status
         FROM outcomes o JOIN indicators i ON i.outcome = o.slug
+        ) ORDER BY CASE status WHEN 'off-track' THEN 0 WHEN 'at-risk' THEN 1
+                   WHEN 'on-track' THEN 2 ELSE 3 END, outcome_title, indicator
         """),
         # every observation of every indicator, for the charts
         PublicData(name="indicator_series", sql="""
@@ -43,7 +51,8 @@ def public_data() -> list[PublicData | PublicQuery]:
 # -- the tables and views -------------------------------------------------------------------
 
 #: the published columns of the materialised metric values
-METRIC_VALUE_COLUMNS = ("metric", "indicator", "period", "value", "computed_at")
+METRIC_VALUE_COLUMNS = ("metric", "indicator", "period", "value", "computed_at", "stale",
+                        "stale_since")
 
 #: one row per indicator with its figures. The same view is in the working file, where
 #: ``partnership status`` reads it (created by migration m021_indicator_status_view from
@@ -169,6 +178,9 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             'period': 'The date the figure is for.',
             'value': 'The figure, a number or a word.',
             'computed_at': 'When it was computed.',
+            'stale': ('1 when the metric failed at the latest refresh (or its plugin changed) '
+                      'and this is its last good figure, computed at computed_at; 0 when current.'),
+            'stale_since': 'When the figure first could not be recomputed (empty when current).',
         },
     },
     'indicator_status': {

@@ -36,7 +36,7 @@ import attrs
 from attrs import define, field
 
 from .. import validators as v
-from ..errors import AlreadyExists, NotFound, ValidationError
+from ..errors import AlreadyExists, Conflict, NotFound, ValidationError
 from ..models import Choice, entity, ref
 from ..records import Collection, from_row, structure, to_row
 
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Direction", "Frequency", "ActivityStatus", "RBA", "StoryKind", "Indicator", "Activity",
     "ActivityOutcome", "Observation", "StoryNote", "Measure", "MODELS", "future_problem",
+    "PLAUSIBLE_MARGIN", "Seen", "seen_range",
 ]
 
 
@@ -250,6 +251,54 @@ def _known_metric(p: Partnership, ind: Indicator) -> None:
                        hint="install the plugin that provides it, or use --plugins-dir")
 
 
+# -- plausibility: a figure far outside what the indicator has seen ----------------------------
+
+#: a figure is refused as implausible (unless confirmed) when it lies further outside the
+#: range the indicator has seen (its baseline, its target and its recorded figures) than
+#: this many times the larger of that range's width and a tenth of its largest figure
+PLAUSIBLE_MARGIN = 2.0
+
+
+@define(frozen=True)
+class Seen:
+    """The range of figures an indicator has seen: its baseline, target and observations."""
+
+    low: float
+    high: float
+
+    def widened(self, value: float) -> Seen:
+        return Seen(min(self.low, value), max(self.high, value))
+
+    @property
+    def margin(self) -> float:
+        return PLAUSIBLE_MARGIN * max(self.high - self.low, 0.1 * max(abs(self.low), abs(self.high)))
+
+    def problem(self, indicator: str, value: float, unit: str = "") -> str | None:
+        """Why ``value`` is implausible for ``indicator``, or None when it is plausible."""
+        lowest, highest = self.low - self.margin, self.high + self.margin
+        if lowest <= value <= highest:
+            return None
+        unit = f" {unit}" if unit else ""
+        return (f"{indicator} = {value:g} is far outside what it has seen ({self.low:g} to "
+                f"{self.high:g}{unit}, counting its baseline, target and figures; anything from "
+                f"{lowest:g} to {highest:g} is taken)")
+
+
+def seen_range(conn: sqlite3.Connection, indicator: str, *, leaving_out: str | None = None) -> Seen | None:
+    """What ``indicator`` has seen, without its observation on ``leaving_out`` (the one
+    being corrected); None when there is no such indicator."""
+    row = conn.execute("SELECT baseline, target FROM indicators WHERE slug = ?", [indicator]).fetchone()
+    if row is None:
+        return None
+    seen = Seen(min(row[0], row[1]), max(row[0], row[1]))
+    low, high = conn.execute(
+        "SELECT min(value), max(value) FROM observations WHERE indicator = ? AND date IS NOT ?",
+        [indicator, leaving_out]).fetchone()
+    if low is not None:
+        seen = seen.widened(low).widened(high)
+    return seen
+
+
 # -- the service --------------------------------------------------------------------------
 
 class Measure:
@@ -289,6 +338,35 @@ class Measure:
                 self.activity_outcomes.add(activity=slug, outcome=outcome)
         return activity
 
+    def update_activity(self, slug: str, *, reason: str = "", **changes: Any) -> Activity:
+        """Correct an activity's title, partner, status, dates or description; what is not
+        given stays as it was (the change log keeps the earlier values and the reason)."""
+        return self.activities.correct((slug,), changes, reason=reason)
+
+    def remove_activity(self, slug: str, *, reason: str = "") -> Activity:
+        """Remove an activity recorded by mistake, with the outcomes it was linked to.
+
+        Refused while an indicator measures it or a commitment serves it: change or
+        remove those first."""
+        with self.p.store.transaction():
+            activity = self.activities.get(slug)
+            conn = self.p.store.conn
+            measured = [r[0] for r in conn.execute(
+                "SELECT slug FROM indicators WHERE activity = ? ORDER BY slug", [slug])]
+            if measured:
+                raise Conflict(f"activity {slug} is measured by indicator(s) {', '.join(measured)}; "
+                               f"remove them or change their --activity first")
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'commitments'").fetchone():
+                serving = [f"C-{r[0]}" for r in conn.execute(
+                    "SELECT id FROM commitments WHERE activity = ? ORDER BY id", [slug])]
+                if serving:
+                    raise Conflict(f"activity {slug} is served by commitment(s) {', '.join(serving)}; "
+                                   f"correct their activity first ('partnership commitment correct')")
+            for link in self.activity_outcomes.list(activity=slug):
+                self.activity_outcomes.remove(link.activity, link.outcome, reason=reason)
+            self.activities.remove(slug, reason=reason)
+            return activity
+
     def activity_list(self, *, outcome: str | None = None,
                       partner: str | None = None) -> list[dict[str, Any]]:
         """Activities with the outcomes each serves, optionally for one outcome or partner."""
@@ -308,21 +386,101 @@ class Measure:
 
     # -- observations -----------------------------------------------------------------
 
-    def observe(self, indicator: str, value: Any, *, date: Any = None, source: str = "",
-                note: str = "", replace: bool = False) -> Observation:
-        """Record one value of an indicator (dated today unless ``date`` is given)."""
+    def observe(self, indicator: str, value: Any, *, date: Any = None, source: str | None = None,
+                note: str | None = None, replace: bool = False, confirm: bool = False) -> Observation:
+        """Record one value of an indicator (dated today unless ``date`` is given).
+
+        A figure far outside what the indicator has seen is refused unless ``confirm``
+        (see :class:`Seen`); ``replace`` overwrites the value of the same date, keeping
+        its source and note unless new ones are given."""
         obs = structure(Observation, {"indicator": indicator, "value": value,
                                       "date": self.p.today() if date is None else date,
-                                      "source": source, "note": note})
+                                      "source": source or "", "note": note or ""})
+        day = obs.date.isoformat()
         with self.p.store.transaction():
-            if self.observations.exists(obs.indicator, obs.date.isoformat()):
+            self.indicators.get(obs.indicator)
+            if self.observations.exists(obs.indicator, day):
                 if not replace:
                     raise AlreadyExists(
-                        "observation", f"{obs.indicator} on {obs.date.isoformat()}",
-                        "add --replace to overwrite it")
-                before = self.observations.get(obs.indicator, obs.date.isoformat())
+                        "observation", f"{obs.indicator} on {day}",
+                        f"add --replace to overwrite it, or use 'partnership observation correct "
+                        f"{obs.indicator} {day}'")
+                before = self.observations.get(obs.indicator, day)
+                obs = attrs.evolve(obs, source=before.source if source is None else obs.source,
+                                   note=before.note if note is None else obs.note)
+                self._plausible(obs, confirm, leaving_out=day)
                 return self.observations._replace(before, obs)
+            self._plausible(obs, confirm)
             return self.observations._insert(obs)
+
+    def _plausible(self, obs: Observation, confirm: bool, *, leaving_out: str | None = None) -> None:
+        """Refuse a figure far outside what its indicator has seen (unless ``confirm``),
+        after the other rules, so a wrong date is reported as such first."""
+        self.p.validate(obs)
+        if confirm:
+            return
+        seen = seen_range(self.p.store.conn, obs.indicator, leaving_out=leaving_out)
+        if seen is None:
+            return
+        unit = self.p.store.conn.execute(
+            "SELECT unit FROM indicators WHERE slug = ?", [obs.indicator]).fetchone()[0]
+        problem = seen.problem(obs.indicator, obs.value, unit)
+        if problem:
+            raise ValidationError(f"implausible figure: {problem}; check it, or if it is right "
+                                  f"add --confirm")
+
+    def observation(self, indicator: str, date: Any) -> Observation:
+        """The observation of ``indicator`` on ``date``, or :class:`NotFound`."""
+        day = _day(date)
+        self.indicators.get(indicator)
+        if not self.observations.exists(indicator, day):
+            known = [r[0] for r in self.p.store.conn.execute(
+                "SELECT date FROM observations WHERE indicator = ? ORDER BY date DESC LIMIT 12",
+                [indicator])]
+            raise NotFound(f"observation of {indicator} on", day, known,
+                           hint=f"see the dates with 'partnership indicator show {indicator}'")
+        return self.observations.get(indicator, day)
+
+    def correct_observation(self, indicator: str, date: Any, *, value: Any = None,
+                            new_date: Any = None, source: str | None = None,
+                            note: str | None = None, reason: str = "",
+                            confirm: bool = False) -> Observation:
+        """Correct the observation of ``indicator`` on ``date``: its value, its date, its
+        source or its note; what is not given stays as it was. The change log keeps the
+        figures before and the ``reason``; a new value is checked for plausibility
+        against the indicator's other figures (unless ``confirm``)."""
+        with self.p.store.transaction():
+            before = self.observation(indicator, date)
+            day = before.date.isoformat()
+            changes: dict[str, Any] = {k: val for k, val in (
+                ("value", value), ("date", new_date), ("source", source), ("note", note))
+                if val is not None}
+            if not changes:
+                raise ValidationError(
+                    f"say what to correct in the observation of {indicator} on {day}: "
+                    f"--value, --date, --source or --note")
+            after = structure(Observation, {**to_row(before), **changes})
+            if after == before:
+                raise ValidationError(
+                    f"the observation of {indicator} on {day} already has those values; "
+                    f"nothing to correct")
+            self._plausible(after, confirm, leaving_out=day)
+            if after.date == before.date:
+                return self.observations.correct((indicator, day), changes, reason=reason)
+            moved = after.date.isoformat()
+            if self.observations.exists(indicator, moved):
+                raise AlreadyExists("observation", f"{indicator} on {moved}",
+                                    "correct or remove that one first")
+            self.observations.remove(indicator, day, reason=reason or f"moved to {moved}")
+            inserted = self.observations._insert(after)
+            return inserted
+
+    def remove_observation(self, indicator: str, date: Any, *, reason: str = "") -> Observation:
+        """Remove the observation of ``indicator`` on ``date``; the change log keeps it
+        (and the ``reason``), so ``undo`` can put it back."""
+        with self.p.store.transaction():
+            obs = self.observation(indicator, date)
+            return self.observations.remove(indicator, obs.date.isoformat(), reason=reason)
 
     def series(self, indicator: str) -> list[Observation]:
         """Every observation of one indicator, oldest first."""
@@ -333,7 +491,8 @@ class Measure:
 
     def import_csv(self, path: str | os.PathLike[str], *, skip_bad: bool = False,
                    reject_path: str | os.PathLike[str] | None = None, replace: bool = False,
-                   progress: Callable[[int], None] | None = None) -> ImportResult:
+                   progress: Callable[[int], None] | None = None,
+                   confirm: bool = False) -> ImportResult:
         """Import observations from a CSV file with columns indicator, date, value
         (and optionally source, note).
 
@@ -342,12 +501,14 @@ class Measure:
         line number) means nothing is written, unless ``skip_bad``: then the good rows are
         imported and the bad ones written to ``reject_path`` (default
         ``<file>.rejected.csv``) with the problem of each. ``progress(n)`` is called with
-        the number of lines read after each batch. See :mod:`partnership.measurement.csv_import`.
+        the number of lines read after each batch. A figure far outside what its indicator
+        has seen (its baseline, target, figures and the file's rows before it) is a bad
+        row, unless ``confirm``. See :mod:`partnership.measurement.csv_import`.
         """
         from .csv_import import import_observations
 
         return import_observations(self.p, path, skip_bad=skip_bad, reject_path=reject_path,
-                                   replace=replace, progress=progress)
+                                   replace=replace, progress=progress, confirm=confirm)
 
 
     # -- the story behind the curve ----------------------------------------------------
@@ -357,6 +518,14 @@ class Measure:
         """Add a dated note on an indicator: why it moves, what works, what to try next."""
         return self.stories.add(indicator=indicator, text=text, kind=kind, author=author,
                                 date=self.p.today() if date is None else date)
+
+    def correct_story(self, note_id: int, *, reason: str = "", **changes: Any) -> StoryNote:
+        """Correct a note of the story behind the curve (text, kind, date or author)."""
+        return self.stories.correct((note_id,), changes, reason=reason)
+
+    def remove_story(self, note_id: int, *, reason: str = "") -> StoryNote:
+        """Remove a note of the story behind the curve (the change log keeps it)."""
+        return self.stories.remove(note_id, reason=reason)
 
     def story(self, indicator: str) -> list[StoryNote]:
         self.indicators.get(indicator)
@@ -417,6 +586,16 @@ class Measure:
         return self.p.store.query(
             "SELECT metric, period, value FROM metric_values WHERE indicator = ? "
             "ORDER BY metric, period", [indicator])
+
+
+def _day(value: Any) -> str:
+    """A date given as text or a date, as YYYY-MM-DD (or a ValidationError)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return v.parse_date(value, "date").isoformat()
+    except v.FieldProblem as exc:
+        raise ValidationError(str(exc)) from None
 
 
 #: rules checked before a record is written (registered by the feature's plugin)

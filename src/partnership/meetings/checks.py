@@ -5,10 +5,14 @@ Each is a :class:`~partnership.checks.Check` of ``scope="meeting"``: it is run b
 A finding about ``"item N"`` or ``"invitee SLUG"`` (problem or warning) drops that item
 or invitee; one about ``"meeting SLUG"`` with severity problem means DON'T MEET. The
 verdict and the person-hours are worked out in :mod:`partnership.meetings.verdict`.
+
+``partnership check`` (scope ``"partnership"``) runs the same rules on every proposed
+meeting (:func:`proposed_meetings`), so a meeting that needs trimming is reported there too.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -97,7 +101,49 @@ def nothing_to_meet_about(view: ReadOnlyView) -> Iterator[Finding]:
     )
 
 
+#: the meeting rules ``partnership check`` runs on every proposed meeting
+MEETING_RULES = (information_only, agenda_stuffing, not_needed, nothing_to_meet_about)
+
+
+def proposed_meetings(view: ReadOnlyView) -> Iterator[Finding]:
+    """``partnership check`` (step 5): every proposed meeting goes through the meeting
+    rules above; one that should not happen, or should be trimmed, is reported."""
+    for m in view.query("SELECT slug, date, title FROM meetings WHERE status = 'proposed' "
+                        "ORDER BY date, slug"):
+        slug = m["slug"]
+        one = copy.copy(view)
+        one.options = {**view.options, "meeting": slug}
+        found = [f for rule in MEETING_RULES for f in rule(one) if f.severity != Severity.INFO]
+        if not found:
+            continue
+        named = f"meeting {slug} ({m['date']}, {m['title']})"
+        late = (f"; its date has passed: if it was held, record it with 'partnership meeting "
+                f"record {slug}'" if m["date"] < view.today.isoformat() else "")
+        if any(f.subject == f"meeting {slug}" for f in found):
+            yield Finding(
+                rule="proposed-meetings", subject=f"meeting {slug}", step=5,
+                message=f"{named} should not happen: no decision or discussion tied to an "
+                        f"outcome is on its agenda",
+                advice=f"see 'partnership meeting check {slug}'; post written updates and call it "
+                       f"off with 'partnership meeting cancel {slug}'{late}",
+                severity=Severity.WARNING)
+            continue
+        items = sum(1 for f in found if f.subject.startswith("item "))
+        people = sum(1 for f in found if f.subject.startswith("invitee "))
+        parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in
+                 ((items, "agenda item"), (people, "invitee")) if n]
+        yield Finding(
+            rule="proposed-meetings", subject=f"meeting {slug}", step=5,
+            message=f"{named} needs trimming: {' and '.join(parts)} not needed",
+            advice=f"see why with 'partnership meeting check {slug}', then drop them with "
+                   f"'partnership meeting trim {slug}'{late}",
+            severity=Severity.WARNING)
+
+
 def register_checks(register: Callable[[Check], None]) -> None:
+    register(Check(name="proposed-meetings", step=5, run=proposed_meetings,
+                   description="Every proposed meeting passes the meeting rules: nothing to "
+                               "trim, and something to meet about."))
     register(Check(name="information-only", step=5, scope="meeting", run=information_only,
                    description="Items that only inform become a written update, not a meeting."))
     register(Check(name="agenda-stuffing", step=5, scope="meeting", run=agenda_stuffing,

@@ -8,14 +8,14 @@ from typing import Any
 import click
 
 from partnership.cli.context import pass_context
-from partnership.cli.output import done, emit_json, table
+from partnership.cli.output import done, echo_command, echo_wrapped, emit_json, plural, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
 @click.group()
 def meeting() -> None:
-    """Meetings: only meet if you really need to, with only those who need to be there."""
+    """Meetings: only when needed, with only those needed."""
 
 
 @meeting.command("propose")
@@ -51,7 +51,10 @@ def meeting_invite(ctx: Any, slug: str, people: str) -> None:
 @click.argument("person")
 @pass_context
 def meeting_uninvite(ctx: Any, slug: str, person: str) -> None:
-    """Take PERSON off the invitation list of meeting SLUG (counted as hours saved)."""
+    """Take PERSON off the invitation list of meeting SLUG.
+
+    Counted as hours saved.
+    """
     with ctx.open() as p:
         p.meetings.uninvite(slug, person)
         done(f"{person} is no longer invited to {slug}")
@@ -59,54 +62,66 @@ def meeting_uninvite(ctx: Any, slug: str, person: str) -> None:
 
 def _print_check(c: Any) -> None:
     click.echo(f"{c.verdict.words}  {c.meeting}")
-    click.echo(c.summary)
+    echo_wrapped(c.summary, subsequent="  ")
     findings = c.findings
     if c.verdict.value == "dont-meet":
         # when nobody needs to meet, one line says so instead of one per invitee
         idle = [f.subject.partition(" ")[2] for f in findings if f.rule == "not-needed"]
         findings = [f for f in findings if f.rule != "not-needed"]
         if idle:
-            click.echo(f"\nNobody needs to be in the room: {', '.join(idle)}.")
+            click.echo()
+            echo_wrapped(f"Nobody needs to be in the room: {', '.join(idle)}.", subsequent="  ")
     if findings:
         click.echo("\nWhy:")
         for f in findings:
-            click.echo(f"  [{f.severity.value}] {f.rule}: {f.message}")
+            echo_wrapped(f"[{f.severity.value}] {f.rule}: {f.message}", indent="  ", subsequent="    ")
             if f.advice:
-                click.echo(f"      what to do: {f.advice}")
+                echo_wrapped(f"what to do: {f.advice}", indent="      ", subsequent="        ")
     dont = c.verdict.value == "dont-meet"
     if c.drop_items and not dont:
         click.echo("\nItems to drop:")
         for i in c.drop_items:
-            click.echo(f"  #{i['id']} {i['title']} ({i['kind']})")
+            echo_wrapped(f"#{i['id']} {i['title']} ({i['kind']})", indent="  ", subsequent="    ")
     if c.drop_invitees and not dont:
-        click.echo("\nInvitees to drop: " + ", ".join(i["person"] for i in c.drop_invitees))
+        click.echo()
+        echo_wrapped("Invitees to drop: " + ", ".join(i["person"] for i in c.drop_invitees), subsequent="  ")
     if c.keep_items:
-        click.echo("\nAgenda to keep: " + "; ".join(f"#{i['id']} {i['title']}" for i in c.keep_items))
-        click.echo("Invitees to keep: " + (", ".join(c.keep_invitees) or "(none)"))
+        click.echo()
+        echo_wrapped("Agenda to keep: " + "; ".join(f"#{i['id']} {i['title']}" for i in c.keep_items),
+                     subsequent="  ")
+        echo_wrapped("Invitees to keep: " + (", ".join(c.keep_invitees) or "(none)"), subsequent="  ")
     if c.post_instead:
         click.echo("\nPost instead:")
         for post in c.post_instead:
-            click.echo(f"  {post['command']}")
+            echo_command(post["command"], indent="  ")
     click.echo(f"\nPerson-hours: {c.person_hours:g} as proposed, {c.person_hours_after:g} after, "
                f"{c.hours_saved:g} saved.")
     if c.cost is not None:
-        click.echo(f"Cost at {c.hourly_rate:g} an hour: {c.cost:,.2f} as proposed, "
-                   f"{c.cost_after:,.2f} after, {c.saving:,.2f} saved.")
+        from partnership.meetings.verdict import money
+
+        echo_wrapped(f"Cost at {money(c.hourly_rate, c.currency)} an hour: {money(c.cost, c.currency)} "
+                     f"as proposed, {money(c.cost_after, c.currency)} after, "
+                     f"{money(c.saving, c.currency)} saved.", subsequent="  ")
 
 
 @meeting.command("check")
 @click.argument("slug")
 @click.option("--hourly-rate", default=None, metavar="AMOUNT",
               help="Also cost the person-hours at this rate, e.g. 35.")
+@click.option("--currency", default=None, metavar="CODE",
+              help="The rate's currency, e.g. EUR (default: the partnership's, see 'about').")
 @json_option
 @pass_context
-def meeting_check(ctx: Any, slug: str, hourly_rate: str | None, as_json: bool) -> None:
-    """Should meeting SLUG happen? MEET, TRIM or DON'T MEET, with every reason.
+def meeting_check(ctx: Any, slug: str, hourly_rate: str | None, currency: str | None,
+                  as_json: bool) -> None:
+    """Should meeting SLUG happen? MEET, TRIM or DON'T MEET.
+
+    With every reason.
 
     Exit status 0 for MEET, 1 for TRIM or DON'T MEET (so scripts can stop a booking).
     """
     with ctx.open() as p:
-        c = p.meetings.check(slug, hourly_rate=hourly_rate)
+        c = p.meetings.check(slug, hourly_rate=hourly_rate, currency=currency)
     if as_json:
         emit_json(c.to_dict())
     else:
@@ -119,11 +134,14 @@ def meeting_check(ctx: Any, slug: str, hourly_rate: str | None, as_json: bool) -
 @click.argument("slug")
 @pass_context
 def meeting_trim(ctx: Any, slug: str) -> None:
-    """Drop the items and invitees the check says meeting SLUG does not need."""
+    """Drop what the check says meeting SLUG does not need.
+
+    The items and the invitees.
+    """
     with ctx.open() as p:
         c = p.meetings.trim(slug)
-    done(f"trimmed {slug}: dropped {len(c.drop_items)} item(s) and {len(c.drop_invitees)} "
-         f"invitee(s), saving {c.hours_saved:g} person-hours")
+    done(f"trimmed {slug}: dropped {plural(len(c.drop_items), 'item')} and "
+         f"{plural(len(c.drop_invitees), 'invitee')}, saving {plural(c.hours_saved, 'person-hour')}")
 
 
 @meeting.command("cancel")
@@ -135,6 +153,20 @@ def meeting_cancel(ctx: Any, slug: str, reason: str) -> None:
     with ctx.open() as p:
         p.meetings.cancel(slug, reason)
     done(f"cancelled {slug}")
+
+
+@meeting.command("remove")
+@click.argument("slug")
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
+@pass_context
+def meeting_remove(ctx: Any, slug: str, reason: str) -> None:
+    """Remove meeting SLUG proposed by mistake.
+
+    With its invitations and agenda (not a held one).
+    """
+    with ctx.open() as p:
+        p.meetings.remove(slug, reason=reason)
+    done(f"removed meeting {slug} (undo with 'partnership undo')")
 
 
 @meeting.command("record")
@@ -149,16 +181,20 @@ def meeting_cancel(ctx: Any, slug: str, reason: str) -> None:
 @pass_context
 def meeting_record(ctx: Any, slug: str, attended: str, decisions: tuple[str, ...],
                    actions: tuple[str, ...], note: str, as_json: bool) -> None:
-    """Record that meeting SLUG was held: attendance, decisions and actions."""
+    """Record that meeting SLUG was held.
+
+    Attendance, decisions and actions.
+    """
     with ctx.open() as p:
         shown = p.meetings.record(slug, attended=attended, decisions=decisions, actions=actions,
                                   note=note)
     committed = sum(1 for a in shown["actions"] if a.get("commitment") is not None)
+    done(f"recorded {slug}: {len(shown['attendance'])} attended, "
+         f"{plural(len(shown['decisions']), 'decision')}, {plural(len(shown['actions']), 'action')}"
+         + (f", {committed} now {'a commitment' if committed == 1 else 'commitments'}"
+            if committed else ""))
     if as_json:
         emit_json(shown)
-    done(f"recorded {slug}: {len(shown['attendance'])} attended, {len(shown['decisions'])} "
-         f"decision(s), {len(shown['actions'])} action(s)"
-         + (f", {committed} now commitment(s)" if committed else ""))
 
 
 MEETING_COLUMNS = [("slug", "slug"), ("date", "date"), ("minutes", "min"), ("status", "status"),
@@ -185,38 +221,38 @@ def meeting_list(ctx: Any, status: str | None, as_json: bool) -> None:
 @json_option
 @pass_context
 def meeting_show(ctx: Any, slug: str, as_json: bool) -> None:
-    """Show one meeting: invitees, agenda, attendance, decisions and actions."""
+    """Show one meeting: invitees, agenda, decisions, actions."""
     with ctx.open() as p:
         data = p.meetings.show(slug)
     if as_json:
         emit_json(data)
         return
     title = f" - {data['title']}" if data["title"] else ""
-    click.echo(f"{data['slug']}{title}: {data['date']}, {data['minutes']} min, {data['status']}")
+    echo_wrapped(f"{data['slug']}{title}: {data['date']}, {data['minutes']} min, {data['status']}")
     if data["note"]:
-        click.echo(f"note: {data['note']}")
-    click.echo("invited: " + (", ".join(data["invited"]) or "(none)"))
+        echo_wrapped(f"note: {data['note']}")
+    echo_wrapped("invited: " + (", ".join(data["invited"]) or "(none)"))
     if data["dropped_invitees"]:
-        click.echo("no longer invited: " + ", ".join(data["dropped_invitees"]))
+        echo_wrapped("no longer invited: " + ", ".join(data["dropped_invitees"]))
     click.echo("agenda:")
     for item in data["agenda"]:
         flag = " [dropped]" if item["dropped"] else ""
         needs = f" needs {', '.join(item['needs'])}" if item["needs"] else ""
-        click.echo(f"  #{item['id']} {item['kind']}: {item['title']} "
-                   f"(outcome: {item['outcome'] or 'none'}){needs}{flag}")
+        echo_wrapped(f"#{item['id']} {item['kind']}: {item['title']} "
+                     f"(outcome: {item['outcome'] or 'none'}){needs}{flag}", indent="  ", subsequent="    ")
     if data["attendance"]:
-        click.echo("attended: " + ", ".join(data["attendance"]))
+        echo_wrapped("attended: " + ", ".join(data["attendance"]))
     for d in data["decisions"]:
-        click.echo(f"decision: {d}")
+        echo_wrapped(f"decision: {d}")
     for a in data["actions"]:
         due = f" by {a['due']}" if a["due"] else ""
         made = f" (commitment C-{a['commitment']})" if a.get("commitment") else ""
-        click.echo(f"action: {a['owner']}: {a['what']}{due}{made}")
+        echo_wrapped(f"action: {a['owner']}: {a['what']}{due}{made}")
 
 
 @click.group()
 def agenda() -> None:
-    """The crowd-sourced agenda: anyone can pitch an item for a meeting."""
+    """Crowd-sourced agendas: anyone can pitch an item."""
 
 
 @agenda.command("pitch")
@@ -267,13 +303,46 @@ def update_post(ctx: Any, partner: str, text: str, outcome: str, author: str | N
     done(f"posted update #{posted.id} from {partner} on {posted.date.isoformat()}")
 
 
+@update.command("correct")
+@click.argument("ident", metavar="ID", type=int)
+@click.option("--text", default=None, help="The right text.")
+@click.option("--outcome", default=None, help="The right outcome.")
+@click.option("--by", "author", default=None, metavar="PERSON", help="The right author.")
+@click.option("--date", default=None, help="The right date, YYYY-MM-DD.")
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
+@pass_context
+def update_correct(ctx: Any, /, ident: int, reason: str, **changes: Any) -> None:
+    """Correct update number ID; what is not given stays as it was."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with ctx.open() as p:
+        p.updates.correct(ident, reason=reason, **changes)
+    done(f"corrected update #{ident} (undo with 'partnership undo')")
+
+
+@update.command("remove")
+@click.argument("ident", metavar="ID", type=int)
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a few words (kept in the change log).")
+@pass_context
+def update_remove(ctx: Any, ident: int, reason: str) -> None:
+    """Remove update number ID posted by mistake.
+
+    The change log keeps it.
+    """
+    with ctx.open() as p:
+        p.updates.remove(ident, reason=reason)
+    done(f"removed update #{ident} (undo with 'partnership undo')")
+
+
 @click.command()
 @click.option("--since", default=None, metavar="MEETING|DATE",
               help="A meeting's slug or a date (default: the last meeting held).")
 @json_option
 @pass_context
 def updates(ctx: Any, since: str | None, as_json: bool) -> None:
-    """What changed since the last meeting: written updates and the change log."""
+    """What changed since the last meeting.
+
+    Written updates and the change log.
+    """
     with ctx.open() as p:
         data = p.updates.since(since)
     if as_json:
@@ -284,8 +353,15 @@ def updates(ctx: Any, since: str | None, as_json: bool) -> None:
     click.echo(f"Updates {start}:")
     table(data["updates"], [("date", "date"), ("partner", "partner"), ("outcome", "outcome"),
                             ("text", "update")])
-    click.echo(f"\nChanges {start}:")
-    table(data["changes"], [("at", "when"), ("action", "action"), ("summary", "what")])
+    click.echo(f"\nWhat changed {start}:")
+    if not data["summary"]:
+        click.echo("(nothing)")
+    for line in data["summary"]:
+        echo_wrapped(line["text"], indent="- ", subsequent="  ")
+    if data["changes"]:
+        since_date = f" --since {data['since']}" if data["since"] else ""
+        click.echo(f"\n{plural(len(data['changes']), 'change')} in all; to see every entry:")
+        echo_command(f"partnership log{since_date} --limit {len(data['changes'])}", indent="  ")
 
 
 def register(cli: click.Group) -> None:

@@ -222,8 +222,11 @@ class Meetings:
 
     # -- checking ---------------------------------------------------------------------------
 
-    def check(self, slug: str, *, hourly_rate: Any = None) -> MeetingCheck:
-        """Run every meeting rule on a proposed meeting; the verdict, reasons and person-hours."""
+    def check(self, slug: str, *, hourly_rate: Any = None, currency: str | None = None) -> MeetingCheck:
+        """Run every meeting rule on a proposed meeting; the verdict, reasons and person-hours.
+
+        With ``hourly_rate``, the person-hours are costed in ``currency`` (default: the
+        partnership's, ``p.info().currency``)."""
         m = self.get(slug)
         rate = None
         if hourly_rate is not None:
@@ -242,7 +245,15 @@ class Meetings:
                 "WHERE i.meeting = ? ORDER BY n.item, n.person", [slug]):
             if r["item"] in needs:
                 needs[r["item"]].append(r["person"])
+        if currency is not None:
+            from ..models import currency_code
+
+            try:
+                currency = currency_code(currency)
+            except v.FieldProblem as exc:
+                raise ValidationError(str(exc)) from None
         return decide(m, items, invited, needs, findings, hourly_rate=rate,
+                      currency=currency or self.p.info().currency,
                       partner_of=lambda person: self.p.people.get(person).partner)
 
     def trim(self, slug: str) -> MeetingCheck:
@@ -258,6 +269,25 @@ class Meetings:
             for person in result.drop_invitees:
                 self.invitees.update(slug, person["person"], dropped=True)
         return result
+
+    def remove(self, slug: str, *, reason: str = "") -> Meeting:
+        """Remove a meeting proposed by mistake, with its invitation list and agenda.
+
+        A meeting that was held keeps its record (attendance, decisions and actions
+        depend on it); a meeting that will not happen is cancelled, which counts it as a
+        meeting avoided. Every row removed is in the change log, so undo puts it back."""
+        with self.p.store.transaction():
+            m = self.get(slug)
+            if m.status == MeetingStatus.HELD:
+                raise Conflict(f"meeting {slug} was held: its attendance, decisions and actions "
+                               f"depend on it, so it stays on record")
+            for item in self.items.list(meeting=slug):
+                for need in self.needs.list(item=item.id):
+                    self.needs.remove(need.item, need.person, reason=reason)
+                self.items.remove(item.id, reason=reason)
+            for invitee in self.invitees.list(meeting=slug):
+                self.invitees.remove(invitee.meeting, invitee.person, reason=reason)
+            return self.meetings.remove(slug, reason=reason)
 
     def cancel(self, slug: str, reason: str = "") -> Meeting:
         """Call a proposed meeting off (counted as a meeting avoided)."""

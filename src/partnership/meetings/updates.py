@@ -44,6 +44,23 @@ class Updates:
     def list(self, **where: Any) -> list[Update]:
         return self.collection.list(**where)
 
+    def correct(self, update_id: int, *, reason: str = "", **changes: Any) -> Update:
+        """Correct an update's text, date, outcome or author (the log keeps the earlier
+        values and the reason); what is not given stays as it was."""
+        with self.p.store.transaction():
+            before = self.collection.get(update_id)
+            author = changes.get("author", before.author)
+            partner = changes.get("partner", before.partner)
+            if author and self.p.people.exists(author) and self.p.people.get(author).partner != partner:
+                raise ValidationError(
+                    f"{author} works for {self.p.people.get(author).partner}, not {partner}; "
+                    f"choose an author from {partner}")
+            return self.collection.correct((update_id,), changes, reason=reason)
+
+    def remove(self, update_id: int, *, reason: str = "") -> Update:
+        """Remove an update posted by mistake (the change log keeps it, and the reason)."""
+        return self.collection.remove(update_id, reason=reason)
+
     def since(self, since: str | dt.date | None = None) -> dict[str, Any]:
         """Updates and changes on or after ``since``: a date, a meeting slug, or None for
         the date of the last held meeting (everything if none was held)."""
@@ -78,11 +95,18 @@ class Updates:
             f"SELECT * FROM updates {where} ORDER BY date DESC, id DESC", params)]
         # the updates are listed in full above; the change log adds everything else
         changes = self.p.store.query(
-            "SELECT at, action, entity, key, summary FROM changes WHERE entity != 'update'"
+            "SELECT id, at, action, entity, key, summary, data FROM changes WHERE entity != 'update'"
             + (" AND at >= ?" if since_date else "") + " ORDER BY id DESC", params)
+        # the changes for people: grouped and worded ("3 figures recorded for
+        # repeat-victims"); the raw entries stay in "changes" (and 'partnership log')
+        from ..narrative import read_names, stories
+
+        told = stories(changes, read_names(self.p.store.conn))
         return {
             "since": since_date.isoformat() if since_date else None,
             "meeting": meeting,
             "updates": [to_row(u) for u in updates],
-            "changes": changes,
+            "summary": [{"text": s.text, "changes": s.count, "at": s.at,
+                         "first_change": s.first_id, "last_change": s.last_id} for s in told],
+            "changes": [{k: v for k, v in c.items() if k != "data"} for c in changes],
         }

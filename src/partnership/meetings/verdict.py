@@ -55,6 +55,8 @@ class MeetingCheck:
     person_hours_after: float = 0.0
     hours_saved: float = 0.0
     hourly_rate: float | None = None
+    #: the currency of the rate and the costs (ISO 4217, e.g. GBP)
+    currency: str | None = None
     cost: float | None = None
     cost_after: float | None = None
     saving: float | None = None
@@ -75,7 +77,7 @@ def person_hours(people: int, minutes: int) -> float:
 
 def decide(m: Meeting, items: list[AgendaItem], invited: list[str], needs: dict[int, list[str]],
            findings: list[Finding], *, partner_of: Callable[[str], str],
-           hourly_rate: float | None = None) -> MeetingCheck:
+           hourly_rate: float | None = None, currency: str | None = None) -> MeetingCheck:
     """The verdict on meeting ``m`` from its agenda (``items`` not dropped), who is
     ``invited``, who each item ``needs`` (by item id) and the ``findings`` of the meeting
     checks; ``partner_of(person)`` names the partner who would post an update instead.
@@ -153,6 +155,7 @@ def decide(m: Meeting, items: list[AgendaItem], invited: list[str], needs: dict[
     )
     if rate is not None:
         check.hourly_rate = rate
+        check.currency = currency or "GBP"
         check.cost = round(before * rate, 2)
         check.cost_after = round(after * rate, 2)
         check.saving = round(check.cost - check.cost_after, 2)
@@ -171,21 +174,40 @@ def _post_hint(item: AgendaItem, partner_of: Callable[[str], str]) -> dict[str, 
 
 
 def _summary_sentence(c: MeetingCheck) -> str:
-    hours = f"{c.invitees} invitee(s) x {c.minutes} min = {c.person_hours:g} person-hours"
+    hours = f"{_n(c.invitees, 'invitee')} x {c.minutes} min = {_n(c.person_hours, 'person-hour')}"
     if c.cost is not None:
-        hours += f" ({c.cost:,.2f} at {c.hourly_rate:g} an hour)"
+        hours += f" ({money(c.cost, c.currency)} at {money(c.hourly_rate, c.currency)} an hour)"
     if c.verdict == Verdict.MEET:
         return f"MEET: every item and every invitee is needed; {hours}."
     if c.verdict == Verdict.TRIM:
-        saved = f"trimming saves {c.hours_saved:g} person-hours"
+        saved = f"trimming saves {_n(c.hours_saved, 'person-hour')}"
         if c.saving is not None:
-            saved += f" ({c.saving:,.2f})"
-        return (f"TRIM: drop {len(c.drop_items)} item(s) and {len(c.drop_invitees)} "
-                f"invitee(s); {hours}; {saved}.")
-    saved = f"not meeting saves {c.hours_saved:g} person-hours"
+            saved += f" ({money(c.saving, c.currency)})"
+        drop = " and ".join(_n(n, noun) for n, noun in ((len(c.drop_items), "item"),
+                                                        (len(c.drop_invitees), "invitee")) if n)
+        return f"TRIM: drop {drop}; {hours}; {saved}."
+    saved = f"not meeting saves {_n(c.hours_saved, 'person-hour')}"
     if c.saving is not None:
-        saved += f" ({c.saving:,.2f})"
+        saved += f" ({money(c.saving, c.currency)})"
     return f"DON'T MEET: post written updates instead; {hours}; {saved}."
+
+
+#: currencies written with their sign before the amount; any other is written after it
+SIGNS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    """``£720.00``, ``€45.00``, ``1,200.50 CHF``."""
+    if amount is None:
+        return ""
+    code = currency or "GBP"
+    sign = SIGNS.get(code)
+    return f"{sign}{amount:,.2f}" if sign else f"{amount:,.2f} {code}"
+
+
+def _n(n: float, noun: str) -> str:
+    """``1 invitee``, ``3 invitees``, ``1.5 person-hours``."""
+    return f"{n:g} {noun}" + ("" if n == 1 else "s")
 
 
 def _natural(subject: str) -> tuple[str, int, str]:

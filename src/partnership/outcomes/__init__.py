@@ -27,9 +27,11 @@ def register_models(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[..., None]) -> None:
-    from partnership.schema import m001_core
+    from partnership.schema import m001_core, m002_change_history, m003_partnership_currency
 
     register(m001_core)
+    register(m002_change_history)
+    register(m003_partnership_currency)
 
 
 @hookimpl

@@ -98,8 +98,9 @@ def in_name_only(view: ReadOnlyView) -> Iterator[Finding]:
         if r["n"] == 0:
             message = f"nobody contributes anything to {r['slug']}"
         else:
-            message = (f"all {r['n']} contribution(s) to {r['slug']} are business as usual: "
-                       f"nothing is new because of the partnership")
+            its = (f"the one contribution to {r['slug']} is" if r["n"] == 1
+                   else f"all {r['n']} contributions to {r['slug']} are")
+            message = f"{its} business as usual: nothing is new because of the partnership"
         yield Finding(
             rule="in-name-only", subject=f"outcome {r['slug']}", step=2,
             message=f"collaboration in name only: {message}",

@@ -18,7 +18,10 @@ def public_data() -> list[PublicData | PublicQuery]:
         PublicData.of_model(models.Stake),
         PublicData.of_model(models.Contribution),
         # who does what: partner x outcome, with stakes and contributions
+        # stored in the order of the 'who-does-what' question (by outcome, then partner),
+        # which is the order of its table page
         PublicData(name="who_does_what", materialise=True, index=("outcome", "partner"), sql="""
+        SELECT * FROM (
         SELECT pa.slug AS partner, pa.name AS partner_name, o.slug AS outcome,
                o.title AS outcome_title, o.status AS outcome_status,
                s.motivation AS motivation,
@@ -40,6 +43,7 @@ def public_data() -> list[PublicData | PublicQuery]:
         WHERE NOT EXISTS (SELECT 1 FROM stakes s WHERE s.outcome = c.outcome
                           AND s.partner = c.partner)
         GROUP BY c.outcome, c.partner
+        ) ORDER BY outcome_title, partner_name, outcome, partner
         """),
     ]
     return [*described(items, DESCRIPTIONS), *QUERIES]

@@ -10,9 +10,10 @@ Datasette metadata beside the file is written by :mod:`partnership.reporting.met
 
 Safety, by construction:
 
-* the file is built as a temporary file in the target's folder, taken out of WAL,
-  vacuumed and moved into place with :func:`os.replace`, so a reader never sees half a
-  database and a failure leaves any old public file as it was;
+* the file is built in a scratch file in the target's folder, written compact into a
+  temporary file by ``VACUUM INTO`` (never in WAL) and moved into place with
+  :func:`os.replace`, so a reader never sees half a database and a failure leaves any
+  old public file as it was;
 * the working database is attached read-only while the tables are copied and detached
   before any view or plugin SQL runs, so views and plugins can only see public data;
 * publishing onto the working database itself (by any name) is refused, and so is
@@ -37,6 +38,7 @@ from ..changelog import publish_changes
 from ..errors import NoDatabase, ValidationError
 from ..publicdata import PrivateDataGuard, PublicData, PublishError
 from .metadata import LICENCE_NAMES, default_metadata_path, is_generated_metadata, write_metadata
+from .truth import write_findings, write_news
 
 if TYPE_CHECKING:
     from ..api import Partnership
@@ -55,6 +57,9 @@ class PublishResult:
     views: list[str] = attrs.field(factory=list)
     skipped: dict[str, str] = attrs.field(factory=dict)
     refreshed: bool = False
+    #: one line per plugin metric that failed (or whose plugin changed): its last good
+    #: values are what was published, marked stale
+    metric_problems: list[str] = attrs.field(factory=list)
 
 
 def _check_target(p: Partnership, target: Path, force: bool = False) -> None:
@@ -101,17 +106,24 @@ def _copy_table(conn: sqlite3.Connection, table: str, allowed: tuple[str, ...],
     # key is the table and not a second copy of it
     key = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
     pks = key if key and all(k in names for k in key) else []
-    without_rowid = bool(pks) and _without_rowid(conn, table)
+    # a key that is not one integer column (the rowid itself) is stored as the table, not
+    # as a second copy of it beside the rows: WITHOUT ROWID, when no key column holds a null
+    integer_key = len(pks) == 1 and any(r[1] == pks[0] and (r[2] or "").upper() == "INTEGER" for r in info)
+    without_rowid = bool(pks) and (_without_rowid(conn, table) or (not integer_key and not conn.execute(
+        f"SELECT 1 FROM src.{_quote(table)} WHERE "
+        + " OR ".join(f"{_quote(k)} IS NULL" for k in pks) + " LIMIT 1").fetchone()))
     fks = {}
-    for fk in conn.execute(f"PRAGMA src.foreign_key_list({_quote(table)})").fetchall():
-        # (id, seq, table, from, to, ...): single-column references to published tables
+    fk_rows = conn.execute(f"PRAGMA src.foreign_key_list({_quote(table)})").fetchall()
+    parts = {fk[0] for fk in fk_rows if fk[1] > 0}  # references of more than one column
+    for fk in fk_rows:
+        # (id, seq, table, from, to, ...): references to published tables
         if fk[3] in names and fk[2] in published:
-            fks[fk[3]] = (fk[2], fk[4])
+            fks[fk[3]] = (fk[2], fk[4], fk[0] in parts)
     decls = []
     for r in columns:
         decl = f"{_quote(r[1])} {r[2] or ''}".rstrip()
         if r[1] in fks:
-            ref_table, ref_col = fks[r[1]]
+            ref_table, ref_col, _ = fks[r[1]]
             decl += f" REFERENCES {_quote(ref_table)}"
             if ref_col:
                 decl += f"({_quote(ref_col)})"
@@ -122,25 +134,29 @@ def _copy_table(conn: sqlite3.Connection, table: str, allowed: tuple[str, ...],
     conn.execute(f"CREATE TABLE main.{_quote(table)} ({', '.join(decls)})"
                  + (" WITHOUT ROWID" if without_rowid else ""))
     conn.execute(f"INSERT INTO main.{_quote(table)} ({cols}) SELECT {cols} FROM src.{_quote(table)}")
-    # the working database's indexes over published columns, and one per reference; none
-    # that the key already is (an index on a leading part of the key is the key's)
+    # the indexes the public pages need: one per single-column reference (a row page counts
+    # the rows that refer to it, and a table page filters by it) and the working
+    # database's unique ones over published columns; not its other indexes, which serve
+    # its own commands (due dates, capacity sums), nor one that the key or a longer index
+    # already is (an index on a leading part of another is that one's)
     indexed: set[tuple[str, ...]] = {tuple(pks[:n]) for n in range(1, len(pks) + 1)}
+    wanted: list[tuple[tuple[str, ...], bool]] = []
     for idx in conn.execute(f"PRAGMA src.index_list({_quote(table)})").fetchall():
         idx_name, unique, origin = idx[1], idx[2], idx[3]
-        if origin == "pk":
+        if origin == "pk" or not unique:
             continue
         idx_cols = tuple(r[2] for r in conn.execute(f"PRAGMA src.index_info({_quote(idx_name)})"))
-        if idx_cols and all(c in names for c in idx_cols) and idx_cols not in indexed:
-            indexed.add(idx_cols)
-            conn.execute(
-                f"CREATE {'UNIQUE ' if unique else ''}INDEX "
-                f"main.{_quote('idx_' + table + '_' + '_'.join(idx_cols))} "
-                f"ON {_quote(table)} ({', '.join(_quote(c) for c in idx_cols)})")
-    for col in fks:
-        if (col,) not in indexed and not (pks and pks[0] == col):
-            indexed.add((col,))
-            conn.execute(f"CREATE INDEX main.{_quote('idx_' + table + '_' + col)} "
-                         f"ON {_quote(table)} ({_quote(col)})")
+        if idx_cols and all(c in names for c in idx_cols):
+            wanted.append((idx_cols, True))
+    wanted.extend(((col,), False) for col, (_, _, part) in fks.items() if not part)
+    for idx_cols, unique in sorted(wanted, key=lambda w: (not w[1], -len(w[0]))):  # unique, longest first
+        if idx_cols in indexed:
+            continue
+        indexed.update(idx_cols[:n] for n in range(1, len(idx_cols) + 1))
+        conn.execute(
+            f"CREATE {'UNIQUE ' if unique else ''}INDEX "
+            f"main.{_quote('idx_' + table + '_' + '_'.join(idx_cols))} "
+            f"ON {_quote(table)} ({', '.join(_quote(c) for c in idx_cols)})")
     return int(conn.execute(f"SELECT count(*) FROM main.{_quote(table)}").fetchone()[0])
 
 
@@ -226,7 +242,8 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
     descriptions of the features and plugins, as ``partnership metadata`` prints it);
     the generated copy, with the partnership's title, description and licence and only
     the canned queries that run on this database, goes to ``metadata_out`` (default
-    ``<target stem>.metadata.yml`` beside the database; ``False`` for none).
+    ``<target stem>.metadata.yml`` beside the database; ``False`` for none), and with it
+    Datasette's inspect data, ``<target stem>.inspect.json`` (:func:`write_inspect`).
     ``robots`` is ``"allow"`` or ``"block"`` (default: as the metadata says).
     An existing target or metadata file that publish did not write is replaced only
     with ``force``; the working database never is.
@@ -240,6 +257,13 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
         outfiles.check_target(meta_out, protect=[*outfiles.protected_paths(p.store.path), target],
                               force=force, recognise=is_generated_metadata,
                               what="metadata written by 'partnership publish'")
+    # Datasette's inspect data (row counts, size, hash) beside it, unless no metadata either
+    inspect_out = meta_out is not None
+    if inspect_out:
+        outfiles.check_target(inspect_path(target),
+                              protect=[*outfiles.protected_paths(p.store.path), target], force=force,
+                              recognise=outfiles.starts_with(INSPECT_MARK),
+                              what="inspect data written by 'partnership publish'")
     if not p.store.is_initialised():
         raise NoDatabase(f"{p.store.path} holds no partnership yet; create one with 'partnership init NAME'")
     if robots not in (None, "allow", "block"):
@@ -250,12 +274,18 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
     tmp = output.create()
     # the temporary file exists before anything is written to the working database, so a
     # folder that cannot take the public file (even one that claims to be writable) is
-    # refused with the working database untouched
+    # refused with the working database untouched. The file is built in a scratch file
+    # beside it, then written compact into it by one VACUUM INTO (see _compact_into)
+    scratch = outfiles.OutputFile(target, private=True, suffix=".build.publishing",
+                                  **_target_rules(p, force))
     result = PublishResult(path=str(target), metadata_path=None)
     try:
-        if refresh:
-            p.measure.refresh()
-            result.refreshed = True
+        build = scratch.create()
+        # refreshed if out of date; failed plugin metrics keep their last good values (stale)
+        from ..metrics import for_publishing
+
+        result.metric_problems = for_publishing(p, refresh=refresh)
+        result.refreshed = refresh
         public = p.registry.public
         # what plugin data may not hold: private field names and the record's private values
         from ..plugins import is_builtin
@@ -267,9 +297,11 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
             info["licence"] = licence
         if licence_url is not None:
             info["licence_url"] = licence_url
-        conn = sqlite3.connect(_uri(tmp), uri=True, isolation_level=None)
+        conn = sqlite3.connect(_uri(build), uri=True, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode = DELETE")
+            # a scratch file, thrown away on any failure: no journal on disk, no syncs
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
             # the working database, read-only, only while the public tables are copied
             conn.execute("ATTACH DATABASE ? AS src", [_uri(p.store.path, "ro")])
             conn.execute("BEGIN")
@@ -290,6 +322,10 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
                 # entities that are not public: counts only, even in logs written with keys
                 publish_changes(conn, p.registry.hidden_labels(), "src")
                 result.tables["changes"] = conn.execute("SELECT count(*) FROM main.changes").fetchone()[0]
+            # what the public page must not leave out: the checks' findings and the latest
+            # changes in words, read while the working file is attached (reporting/truth.py)
+            write_findings(p, conn)
+            write_news(conn)
             conn.execute("COMMIT")
             _drop_unsafe_links(conn)
             conn.execute("DETACH DATABASE src")
@@ -302,21 +338,100 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
                             result, guard)
             conn.execute("COMMIT")
             conn.execute("ANALYZE")
-            conn.execute("VACUUM")
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            assert mode == "delete", mode
+            _compact_into(conn, tmp)
         finally:
             conn.close()
+        scratch.discard()
         if meta_out is not None:
             write_metadata(tmp, meta_out, info, database=target.stem, base=metadata, robots=robots,
                            force=force, protect=[*outfiles.protected_paths(p.store.path), target],
                            registry=p.registry)
             result.metadata_path = str(meta_out)
+        if inspect_out:
+            write_inspect(tmp, target, result, info["published_at"], force=force,
+                          protect=[*outfiles.protected_paths(p.store.path), target])
         output.commit()
     except BaseException:
+        scratch.discard()
         output.discard()
         raise
     return result
+
+
+def _compact_into(conn: sqlite3.Connection, tmp: Path) -> None:
+    """Write the built database into the (empty) file ``tmp`` with ``VACUUM INTO``: one
+    sequential copy with every page full (tables copied row by row fill about 87% of their
+    pages), in the rollback-journal mode Datasette's immutable mode expects."""
+    conn.execute("VACUUM INTO ?", [str(tmp)])
+    check = sqlite3.connect(_uri(tmp, "ro"), uri=True)
+    try:
+        mode = check.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        check.close()
+    assert mode == "delete", mode
+
+
+def inspect_path(target: str | os.PathLike[str]) -> Path:
+    """Where publish writes Datasette's inspect data: ``public.db`` -> ``public.inspect.json``."""
+    target = Path(target)
+    return target.with_name(target.stem + ".inspect.json")
+
+
+#: the first bytes of an inspect file publish wrote (how it is recognised to be replaced)
+INSPECT_MARK = b'{"partnership-inspect": 1,'
+
+
+def write_inspect(tmp: Path, target: Path, result: PublishResult, published_at: str, *,
+                  force: bool, protect: list[Any]) -> Path:
+    """Write ``<stem>.inspect.json`` beside the public database: Datasette's inspect data
+    (``datasette --inspect-file``), so the served site never counts rows or hashes the
+    file at request time: every table's row count, the file's size and SHA-256, and when
+    it was published (a file from another publish is ignored by ``partnership serve``)."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    with open(tmp, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    conn = sqlite3.connect(_uri(tmp, "ro"), uri=True)
+    try:
+        counts = {}
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            counts[name] = result.tables[name] if name in result.tables else int(
+                conn.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0])
+    finally:
+        conn.close()
+    entry = {"hash": digest.hexdigest(), "size": tmp.stat().st_size, "file": target.name,
+             "published_at": published_at,
+             "tables": {name: {"count": n} for name, n in counts.items()}}
+    text = (INSPECT_MARK.decode() + " " + json.dumps({target.stem: entry}, indent=1)[1:]) + "\n"
+    path = inspect_path(target)
+    outfiles.write_output(path, text, protect=protect, private=False, force=force,
+                          recognise=outfiles.starts_with(INSPECT_MARK),
+                          what="inspect data written by 'partnership publish'")
+    return path
+
+
+def read_inspect(public_db: str | os.PathLike[str], served_as: str) -> dict[str, Any] | None:
+    """The inspect data beside ``public_db`` for Datasette, under the name it is served as;
+    None when there is none, or it is not of this file's publish (its size or time differ)."""
+    import json
+
+    public_db = Path(public_db)
+    try:
+        data = json.loads(inspect_path(public_db).read_text(encoding="utf-8"))
+        entry = data[public_db.stem]
+        conn = sqlite3.connect(_uri(public_db, "ro") + "&immutable=1", uri=True)
+        try:
+            published = conn.execute(f"SELECT published_at FROM {SITE_TABLE}").fetchone()[0]
+        finally:
+            conn.close()
+    except (OSError, ValueError, KeyError, TypeError, sqlite3.Error):
+        return None
+    if entry.get("published_at") != published or entry.get("size") != public_db.stat().st_size:
+        return None
+    return {served_as: entry}
 
 
 def _remove_abandoned(target: Path) -> None:

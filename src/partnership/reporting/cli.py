@@ -38,7 +38,9 @@ def _result_json(result: Any) -> dict[str, Any]:
 @pass_context
 def publish(ctx: Context, path: str, metadata: str | None, no_refresh: bool, robots: str | None,
             force: bool, as_json: bool) -> None:
-    """Write the public database to PATH (only public data), and its Datasette metadata.
+    """Write the public database (only public data) to PATH.
+
+    With its Datasette metadata.
 
     The file is written whole and moved into place, so readers never see half of it.
     Serve it with 'partnership serve --public-db PATH', or plain Datasette:
@@ -50,6 +52,8 @@ def publish(ctx: Context, path: str, metadata: str | None, no_refresh: bool, rob
     with ctx.open() as p:
         result = do_publish(p, path, metadata=metadata, refresh=not no_refresh, robots=robots,
                             force=force)
+    for line in result.metric_problems:  # which plugin metric failed; its last good values went out
+        click.echo(line, err=True)
     if as_json:
         emit_json(_result_json(result))
         return
@@ -73,7 +77,9 @@ def publish(ctx: Context, path: str, metadata: str | None, no_refresh: bool, rob
 @pass_context
 def serve(ctx: Context, port: int, host: str, public_db: str | None, metadata: str | None,
           robots: str | None, force: bool) -> None:
-    """Publish, then serve the public dashboard with Datasette (Ctrl+C to stop).
+    """Publish, then serve the public dashboard.
+
+    With Datasette; Ctrl+C stops it.
 
     Only the public database is served, read-only (immutable): the working database
     with contact details is never opened by the web server.
@@ -90,6 +96,8 @@ def serve(ctx: Context, port: int, host: str, public_db: str | None, metadata: s
         # before anything is written
         check_port_free(host, port)
         result = do_publish(p, public_db, metadata=metadata, robots=robots, force=force)
+    for line in result.metric_problems:
+        click.echo(line, err=True)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     done(f"published {public_db}; serving the dashboard on http://{shown}:{port}/ (Ctrl+C to stop)")
     do_serve(public_db, host=host, port=port, metadata_path=result.metadata_path)
@@ -100,7 +108,9 @@ def serve(ctx: Context, port: int, host: str, public_db: str | None, metadata: s
               help="Exit 1 if FILE differs from what would be written (for CI).")
 @pass_context
 def metadata(ctx: Context, check_file: str | None) -> None:
-    """Print the Datasette metadata of the public site, generated from the features.
+    """Print the public site's Datasette metadata.
+
+    Generated from the features' descriptions.
 
     Every description of a public table, column and query lives in the code of the
     feature (or plugin) that publishes it; this writes them as the commented
@@ -125,5 +135,7 @@ def metadata(ctx: Context, check_file: str | None) -> None:
 
 
 def register(cli: click.Group) -> None:
-    for command in (publish, serve, metadata):
+    from .boardpack.cli import report  # the board pack (partnership.reporting.boardpack)
+
+    for command in (publish, serve, metadata, report):
         cli.add_command(command)

@@ -100,9 +100,11 @@ def compute_home(datasette: Any, name: str, conn: Any) -> dict[str, Any]:
     gaps, open_gaps = _gaps(conn, urls)
     ledger, promises, quarters = _ledger(conn, urls)
     updates, changes = _news(conn, urls)
+    findings = _findings(conn, urls)
     meetings = _rows(conn, "select * from meeting_totals")[0]
     governance = _rows(conn, "select * from governance_questions order by number")
     pairs = _pairs(conn, urls)
+    reporting = _reporting(conn, urls)
     return {
         "db": name, "site": site, "counts": counts,
         "cards": _cards(urls, counts, promises, meetings), "outcomes": outcome_list,
@@ -111,6 +113,7 @@ def compute_home(datasette: Any, name: str, conn: Any) -> dict[str, Any]:
         "more_gaps": max(open_gaps - len(gaps), 0), "ledger": ledger, "promises": promises,
         "quarters": quarters, "updates": updates, "changes": changes, "meetings": meetings,
         "governance": governance, "pairs": pairs, "more_views": _views(conn, urls),
+        "findings": findings, "statuses": _legend(conn, urls), "reporting": reporting,
         "reads": sorted(conn.reads),
         "links": _links(urls),
     }
@@ -120,10 +123,14 @@ def compute_home(datasette: Any, name: str, conn: Any) -> dict[str, Any]:
 
 
 def _counts(conn: Any) -> dict[str, Any]:
-    """The headline counts: partners, outcomes, contributions and how many are new."""
+    """The headline counts: partners, outcomes and how many are really shared (two or
+    more partners hold a stake: the rule of the ``not-shared`` check), contributions and
+    how many are new."""
     counts = _rows(conn, """
         select (select count(*) from partners) as partners,
                (select count(*) from outcomes) as outcomes,
+               (select count(*) from (select outcome from stakes group by outcome
+                                      having count(distinct partner) > 1)) as shared,
                (select count(*) from contributions) as contributions,
                (select coalesce(sum(additional), 0) from contributions) as additional
     """)[0]
@@ -132,36 +139,93 @@ def _counts(conn: Any) -> dict[str, Any]:
     return counts
 
 
+#: the public statuses' colours (one pill per outcome: the other two measures are words)
+STATUS_BADGES = {"on track": "good", "at risk": "warn", "off track": "bad",
+                 "not measured": "muted", "needs a rethink": "bad"}
+#: worst first
+STATUS_ORDER = ("needs a rethink", "off track", "at risk", "not measured", "on track")
+
+
 def _outcomes(conn: Any, urls: _Urls) -> list[dict[str, Any]]:
-    """The shown outcomes with their status (worst first), step 3's verdict and their
-    indicators (is it working)."""
-    outcome_rows = _rows(conn, """
-        select o.slug, o.title, o.status, s.status as progress, s.indicators as indicators,
-               s.on_track as on_track, s.at_risk as at_risk, s.off_track as off_track,
-               s.pivot as pivot, v.verdict as verdict
-        from outcomes o left join outcome_status s on s.outcome = o.slug
-             left join outcome_verdicts v on v.outcome = o.slug
+    """The shown outcomes with their one public status (worst first), why, the two
+    measures behind it (step 3's gap verdict, step 4's figures) and their indicators,
+    each with the date of its latest figure and since when it is out of date."""
+    from partnership.outcomes.status import GAP_VERDICT_WORDS, MEASUREMENT_WORDS, STATUS_MEANINGS
+
+    order = " ".join(f"when '{w}' then {n}" for n, w in enumerate(STATUS_ORDER))
+    outcome_rows = _rows(conn, f"""
+        select o.slug, o.title, o.status as stage, s.status as status, s.reason as reason,
+               s.gap_verdict as gap_verdict, s.measurement as measurement, s.pivot as pivot,
+               s.indicators as indicators, s.on_track as on_track, s.at_risk as at_risk,
+               s.off_track as off_track, s.stale as stale, s.latest_date as latest_date,
+               s.stale_since as stale_since
+        from outcomes o left join outcome_public_status s on s.outcome = o.slug
         order by case o.status when 'dropped' then 2 when 'proposed' then 1 else 0 end,
-                 case s.status when 'off-track' then 0 when 'at-risk' then 1
-                      when 'on-track' then 2 else 3 end,
-                 o.title
+                 case s.status {order} else 9 end, o.title
         limit ?""", [SHOWN])
     slugs = [o["slug"] for o in outcome_rows]
-    working = _rows(conn, f"select * from is_it_working where outcome in ({_marks(slugs)}) "
-                          f"and indicator is not null order by outcome, indicator", slugs)
+    working = _rows(conn, f"""
+        select w.*, f.latest_date as latest_date, f.stale_since as stale_since, f.due as due
+        from is_it_working w left join indicator_freshness f on f.indicator = w.indicator
+        where w.outcome in ({_marks(slugs)}) and w.indicator is not null
+        order by w.outcome, w.indicator""", slugs)
     by_outcome: dict[str, list[dict[str, Any]]] = {}
     for r in working:
         r["badge"] = _badge(r["status"])
+        r["status_words"] = MEASUREMENT_WORDS.get(r["status"] or "", r["status"])
         r["url"] = urls.row("indicators", r["indicator"])
         r["shown"] = {k: _fmt_value(r[k]) for k in ("latest", "baseline", "target")}
         by_outcome.setdefault(r["outcome"], []).append(r)
     return [{
-        **o, "badge": _badge(o["status"]), "progress_badge": _badge(o["progress"]),
-        "verdict_badge": _badge(o["verdict"]),
+        **o, "badge": STATUS_BADGES.get(o["status"] or "", "neutral"),
+        "meaning": STATUS_MEANINGS.get(o["status"] or "", ""),
+        "gap_words": GAP_VERDICT_WORDS.get(o["gap_verdict"] or "", o["gap_verdict"]),
+        "measurement_words": _measurement_words(o),
         "url": urls.row("outcomes", o["slug"]),
+        # a materialised table has no key of its own: its rows are found by a filter
+        "status_url": urls.table("outcome_public_status", outcome=o["slug"]),
         "progress_url": urls.table("outcome_status", outcome=o["slug"]),
         "verdict_url": urls.table("outcome_verdicts", outcome=o["slug"]),
         "indicators": by_outcome.get(o["slug"], [])} for o in outcome_rows]
+
+
+def _measurement_words(o: dict[str, Any]) -> str:
+    """What an outcome's figures say, in words: "2 of 3 indicators on track"."""
+    n = o.get("indicators") or 0
+    if not n:
+        return "no indicator yet"
+    parts = [f"{o[k]} {w}" for k, w in (("on_track", "on track"), ("at_risk", "at risk"),
+                                         ("off_track", "off track")) if o.get(k)]
+    if not parts:
+        return "no figures yet" if n else "no indicator yet"
+    words = ", ".join(parts) + f" (of {n} indicator{'s' if n != 1 else ''})"
+    if o.get("pivot"):
+        words += "; off track long enough to rethink the approach"
+    return words
+
+
+def _legend(conn: Any, urls: _Urls) -> list[dict[str, Any]]:
+    """The five public statuses, each with its meaning and how many outcomes have it."""
+    from partnership.outcomes.status import STATUS_MEANINGS, STATUSES
+
+    counts = {r["status"]: r["n"] for r in _rows(
+        conn, "select status, count(*) as n from outcome_public_status group by status")}
+    return [{"status": w, "meaning": STATUS_MEANINGS[w], "badge": STATUS_BADGES[w],
+             "count": counts.get(w, 0), "url": urls.table("outcome_public_status", status=w)}
+            for w in STATUSES]
+
+
+def _findings(conn: Any, urls: _Urls) -> dict[str, Any]:
+    """What the checks say: the problems and warnings found when the file was published."""
+    rows = _rows(conn, "select * from check_findings order by id limit ?", [SHOWN * 2])
+    counts = _rows(conn, """select coalesce(sum(severity = 'problem'), 0) as problems,
+                                   coalesce(sum(severity = 'warning'), 0) as warnings,
+                                   count(*) as total from check_findings""")[0]
+    for r in rows:
+        r["badge"] = "bad" if r["severity"] == "problem" else "warn"
+        r["url"] = urls.row("check_findings", r["id"])
+    return {**counts, "rows": rows, "more": max(counts["total"] - len(rows), 0),
+            "url": urls.table("check_findings")}
 
 
 def _charts(conn: Any, urls: _Urls, outcome_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -189,10 +253,24 @@ def _charts(conn: Any, urls: _Urls, outcome_list: list[dict[str, Any]]) -> list[
                         [r["indicator"]])
         chart["metrics"] = [
             {**m, "url": urls.table("metric_values", indicator=r["indicator"], metric=m["metric"]),
-             "shown": _fmt_value(m["value"])}
-            for m in metrics if m["metric"] not in ("latest", "status")]
+             **_metric_words(m)}
+            for m in metrics if m["metric"] not in ("latest", "status")
+            and not (m["metric"] == "pivot" and not m["value"])]
+        chart["status_words"] = r["status_words"]
+        chart["latest_date"] = r.get("latest_date")
+        chart["stale_since"] = r.get("stale_since")
         charts.append(chart)
     return charts
+
+
+def _metric_words(m: dict[str, Any]) -> dict[str, str]:
+    """A metric's latest figure as a reader meets it: the built-in ones in words
+    (never a bare "pivot: 1"), a plugin's by its name and value."""
+    if m["metric"] == "pivot":
+        return {"label": "time to rethink", "shown": "off track long enough to change approach"}
+    if m["metric"] == "progress":
+        return {"label": "progress toward the target", "shown": f"{_fmt_value(m['value'])}%"}
+    return {"label": str(m["metric"]).replace("-", " "), "shown": _fmt_value(m["value"])}
 
 
 def _bars(conn: Any, urls: _Urls, slugs: list[str]) -> dict[str, Any]:
@@ -301,12 +379,33 @@ def _news(conn: Any, urls: _Urls) -> tuple[list[dict[str, Any]], list[dict[str, 
     for u in updates:
         u["url"] = urls.row("updates", u["id"])
         u["outcome_url"] = urls.row("outcomes", u["outcome"])
-    changes = _rows(conn, "select id, at, summary, action, entity from changes "
-                          "order by id desc limit 6")
+    # the latest changes in words, grouped while publishing (written updates are above)
+    changes = _rows(conn, "select id, day, text, changes, first_change, last_change "
+                          "from change_news where entity != 'update' order by id limit 8")
     for ch in changes:
-        ch["day"] = str(ch["at"] or "")[:10]
-        ch["url"] = urls.row("changes", ch["id"])
+        ch["url"] = (urls.row("changes", ch["last_change"]) if ch["changes"] == 1 else urls.table(
+            "changes", **{"id__gte": ch["first_change"], "id__lte": ch["last_change"]}))
     return updates, changes
+
+
+def _reporting(conn: Any, urls: _Urls) -> dict[str, Any]:
+    """How fresh each partner's reporting is (figures overdue and due, the last submission
+    of theirs the lead accepted), most overdue first: counts and dates, never what was sent."""
+    rows = _rows(conn, """
+        select * from reporting_freshness where indicators_reported > 0 or accepted_submissions > 0
+        order by figures_overdue desc, figures_due desc, partner_name limit ?""", [SHOWN])
+    totals = _rows(conn, """
+        select count(*) as partners, coalesce(sum(figures_overdue), 0) as overdue,
+               coalesce(sum(figures_due), 0) as due,
+               coalesce(sum(accepted_submissions > 0), 0) as reporting,
+               coalesce(sum(indicators_reported > 0 or accepted_submissions > 0), 0) as shown
+        from reporting_freshness""")[0]
+    for r in rows:
+        r["url"] = urls.table("reporting_freshness", partner=r["partner"])
+        r["partner_url"] = urls.row("partners", r["partner"])
+        r["badge"] = "bad" if r["figures_overdue"] else ("warn" if r["figures_due"] else "good")
+    return {**totals, "rows": rows, "more": max(totals["shown"] - len(rows), 0),
+            "url": urls.query("reporting-freshness"), "table_url": urls.table("reporting_freshness")}
 
 
 def _pairs(conn: Any, urls: _Urls) -> list[dict[str, Any]]:
@@ -323,14 +422,16 @@ def _cards(urls: _Urls, counts: dict[str, Any], promises: dict[str, Any],
     """The headline figures at the top of the page."""
     cards = [
         {"figure": counts["partners"], "label": "partners", "url": urls.table("partners")},
-        {"figure": counts["outcomes"], "label": "shared outcomes", "url": urls.table("outcomes")},
+        {"figure": counts["outcomes"], "label": f"outcomes, {counts['shared']} shared",
+         "title": "shared: two or more partners hold a stake in it",
+         "url": urls.table("outcomes")},
         {"figure": counts["contributions"], "label": "contributions", "url": urls.table("contributions")},
         {"figure": f"{counts['additional_pct']}%", "label": "new because of the partnership",
          "url": urls.table("contributions", additional=1)},
     ]
     if promises["pct"] is not None:
         cards.append({"figure": f"{promises['pct']}%", "label": "of promises due were kept",
-                      "url": urls.query("who-keeps-their-promises")})
+                      "url": urls.table("ledger")})
     cards.append({"figure": _fmt_value(meetings["person_hours_saved"]),
                   "label": "person-hours saved by meetings avoided",
                   "url": urls.query("meetings-held-and-avoided")})
@@ -349,14 +450,19 @@ def _links(urls: _Urls) -> dict[str, str]:
     return {
         "outcomes": urls.table("outcomes"), "partners": urls.table("partners"),
         "contributions": urls.table("contributions"),
-        "outcomes_going": urls.query("outcomes-and-how-they-are-going"),
-        "is_it_working": urls.query("is-it-working"),
-        "stories": urls.query("the-story-behind-the-curve"),
-        "who_does_what": urls.query("who-does-what"),
+        # the "see all" links go to table pages (100 rows a page, with filters, sorting and
+        # downloads) stored in the order of the question they answer: a canned query page
+        # of the same question renders up to 1,000 rows at once (bench/bench_dashboard.py)
+        "outcomes_going": urls.table("outcome_public_status"),
+        "is_it_working": urls.table("is_it_working"),
+        "freshness": urls.table("indicator_freshness"),
+        "statuses": urls.table("outcome_public_status"),
+        "stories": urls.table("story_notes"),
+        "who_does_what": urls.table("who_does_what"),
         "who_does_what_table": urls.table("who_does_what"),
-        "gaps": urls.query("where-are-the-gaps"),
-        "verdicts": urls.query("gaps-and-verdicts"),
-        "ledger": urls.query("who-keeps-their-promises"),
+        "gaps": urls.table("where_are_the_gaps", state__not="met"),
+        "verdicts": urls.table("outcome_verdicts", _sort_desc="killers"),
+        "ledger": urls.table("ledger"),
         "commitments": urls.table("commitment_status"),
         "quarters": urls.table("kept_rate_by_quarter"),
         "updates": urls.table("updates"),

@@ -8,6 +8,8 @@ immutable, with this package's templates and dashboard plugin
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,8 @@ def make_datasette(public_db: str | os.PathLike[str],
     _register_datasette_plugins()
     from datasette.database import Database
 
+    from .build import read_inspect
+
     ds = Datasette(
         files=[],
         metadata=metadata,
@@ -72,12 +76,88 @@ def make_datasette(public_db: str | os.PathLike[str],
         template_dir=str(TEMPLATE_DIR),
         plugins_dir=str(DATASETTE_PLUGINS_DIR),
         cors=False,
+        # row counts, size and hash from publish: no page counts rows or hashes the file
+        inspect_data=read_inspect(public_db, SERVED_NAME),
     )
     # with no files Datasette adds an in-memory database: nothing but the public file is served
     if "_memory" in ds.databases:
         ds.remove_database("_memory")
-    ds.add_database(Database(ds, path=str(public_db), is_mutable=False), name=SERVED_NAME)
+    ds.add_database(_schema_remembering(Database)(ds, path=str(public_db), is_mutable=False),
+                    name=SERVED_NAME)
+    _remember_permissions(ds)
     return ds
+
+
+#: Datasette's questions about a database's schema that read only the schema
+_SCHEMA_QUESTIONS = ("table_names", "view_names", "hidden_table_names", "get_all_foreign_keys",
+                     "table_exists", "table_columns", "table_column_details", "primary_keys",
+                     "fts_table", "label_column_for_table", "foreign_keys_for_table")
+
+
+@functools.cache
+def _schema_remembering(database_class: type) -> type:
+    """``database_class`` answering each schema question once per server.
+
+    The public file is immutable while it is served, so its tables, columns, keys and
+    foreign keys cannot change; Datasette 0.65 asks again on every page (the database
+    page asks three questions of every table, each a query run on a thread). Each
+    answer is kept and a copy given, so a caller that changes it changes nothing kept."""
+
+    def remembering(name: str) -> Any:
+        ask = getattr(database_class, name)
+
+        async def answer(self: Any, *args: Any) -> Any:
+            known = self.__dict__.setdefault("_partnership_schema", {})
+            key = (name, *args)
+            if key not in known:
+                known[key] = await ask(self, *args)
+            return copy.deepcopy(known[key])
+
+        answer.__name__ = name
+        return answer
+
+    methods = {name: remembering(name) for name in _SCHEMA_QUESTIONS
+               if hasattr(database_class, name)}
+    return type("ImmutableSchemaDatabase", (database_class,), methods)
+
+
+def _remember_permissions(ds: Any) -> None:
+    """Work out each permission once per server, not once per check.
+
+    Datasette 0.65 deep-copies the whole metadata (every table's and column's description)
+    and runs a query each time it checks whether a table may be seen: the database page
+    checks every table, which made it 8 to 12 times slower than a table page
+    (bench/bench_dashboard.py). The metadata and the immutable public file never change
+    while the site is served, and no plugin of the site supplies metadata or decides
+    permissions by anything but the visitor, so the answers cannot change either."""
+    find = getattr(ds, "_table_permission_allows", None)
+    if find is None:  # another Datasette: nothing to remember
+        return
+    known: dict[tuple[str, str], list[Any]] = {}
+
+    def allows(database: str, table: str) -> list[Any]:
+        key = (database, table)
+        if key not in known:
+            known[key] = find(database, table)
+        return list(known[key])
+
+    ds._table_permission_allows = allows
+
+    # a visitor who is not signed in (every visitor of the public site) gets the same
+    # answer for the same question: ask the permission hooks once per question
+    ask = ds.permission_allowed
+    answers: dict[tuple[Any, ...], Any] = {}
+
+    async def permission_allowed(actor: Any, action: str, resource: Any = None,
+                                 default: Any = False) -> Any:
+        key = (action, resource, default)
+        if actor is not None or not isinstance(resource, (str, tuple, type(None))):
+            return await ask(actor, action, resource=resource, default=default)
+        if key not in answers:
+            answers[key] = await ask(actor, action, resource=resource, default=default)
+        return answers[key]
+
+    ds.permission_allowed = permission_allowed
 
 
 #: the name the public database is served under by ``partnership serve``

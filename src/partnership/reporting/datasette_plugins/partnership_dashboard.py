@@ -44,6 +44,7 @@ from typing import Any
 
 from datasette import hookimpl
 
+from partnership.asgi import sending_headers
 from partnership.reporting.home import compute_home
 
 #: scripts moved out of Datasette's templates, served at /-/partnership/NAME.js
@@ -146,10 +147,23 @@ async def home_page(datasette: Any, request: Any) -> Any:
         # the format from the route, which this one has not got)
         scope = dict(request.scope, url_route={"kwargs": {**request.url_vars, "format": None}})
         return await IndexView(datasette).get(Request(scope, request.receive))
-    html = await datasette.render_template(
-        "index.html", {"metadata": datasette.metadata(), "databases": []},
-        request=request, view_name="index")
+    # a visitor who is not signed in and sends no cookie (no messages to show) gets the
+    # same page from the same immutable file: render it once (rendering is most of the
+    # page's time once its figures are computed)
+    plain = request.actor is None and not request.headers.get("cookie")
+    key = (id(datasette), db.name, db.path, getattr(db, "hash", None))
+    html = _PAGES.get(key) if plain and _cacheable(db) else None
+    if html is None:
+        html = await datasette.render_template(
+            "index.html", {"metadata": datasette.metadata(), "databases": []},
+            request=request, view_name="index")
+        if plain and _cacheable(db):
+            _PAGES[key] = html
     return Response.html(html)
+
+
+#: the rendered home page for visitors who are not signed in, per published file
+_PAGES: dict[tuple[Any, ...], str] = {}
 
 
 async def _permission(datasette: Any, actor: Any, action: str, resource: Any) -> bool | None:
@@ -264,13 +278,7 @@ def asgi_wrapper(datasette: Any) -> Any:
                 await app(scope, receive, send)
                 return
 
-            async def send_with_headers(message: dict[str, Any]) -> None:
-                if message["type"] == "http.response.start":
-                    ours = {name for name, _ in SECURITY_HEADERS}
-                    headers = [(k, v) for k, v in message.get("headers") or []
-                               if (k.lower() if isinstance(k, bytes) else k.lower().encode()) not in ours]
-                    message = {**message, "headers": headers + SECURITY_HEADERS}
-                await send(message)
+            send_with_headers = sending_headers(send, SECURITY_HEADERS)
 
             if scope.get("method", "GET") not in READ_METHODS:
                 await send_with_headers({
