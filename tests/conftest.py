@@ -33,6 +33,9 @@ def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARTNERSHIP_LOAD_PLUGINS", raising=False)
     monkeypatch.setenv("PARTNERSHIP_ACTOR", "tester")
     monkeypatch.delenv("PARTNERSHIP_TODAY", raising=False)
+    # tables are fitted to the terminal: the same width wherever the tests run (a narrow
+    # terminal, pytest-xdist's workers, CI); the tests of narrow output set their own
+    monkeypatch.setenv("COLUMNS", "120")
 
 
 @pytest.fixture(autouse=True)

@@ -163,9 +163,12 @@ def run_checks(conn: Any, checks: Iterable[Check], view: ReadOnlyView, *,
                 plugin=check.plugin,
             ))
             continue
+        # a new Finding per finding, named after its check (the constructor: attrs.evolve
+        # reads the fields back one by one, a cost at tens of thousands of findings)
         findings.extend(
-            attrs.evolve(f, check=f.check or check.name, plugin=check.plugin,
-                         step=f.step or check.step)
+            Finding(rule=f.rule, subject=f.subject, message=f.message, advice=f.advice,
+                    severity=f.severity, step=f.step or check.step, check=f.check or check.name,
+                    plugin=check.plugin)
             for f in produced
         )
     order = {Severity.PROBLEM: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -96,6 +96,7 @@ class Scrubber:
                 self._by_run.setdefault(first.group(), []).append(i)
             else:
                 self._always.append(i)
+        self._runs = frozenset(self._by_run)
 
     def scrub(self, text: str) -> str:
         """``text`` with every word replaced by "someone" (whole words only), and a
@@ -103,7 +104,10 @@ class Scrubber:
         was due" -> "C-16 by bay-health was due"."""
         folded = text.casefold()
         if text.isascii():  # (a text that is not: every word, as case folding may move letters)
-            found = [i for run in set(_RUN.findall(folded)) for i in self._by_run.get(run, ())]
+            hits = self._runs.intersection(_RUN.findall(folded))  # (in C: most texts have none)
+            if not hits and not self._always:
+                return text
+            found = [i for run in hits for i in self._by_run[run]]
             found.extend(self._always)
             found.sort()  # longest first, as in self.words
             candidates = [self.words[i] for i in found]
