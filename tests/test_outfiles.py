@@ -211,6 +211,7 @@ def test_a_failed_metadata_write_leaves_no_temporary_file(demo, tmp_path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(yaml, "safe_dump", broken)
+    monkeypatch.setattr(yaml, "dump", broken)
     with partnership.open(demo) as p:
         with pytest.raises(PartnershipError, match="No space left"):
             publish(p, tmp_path / "pub.db", refresh=False)

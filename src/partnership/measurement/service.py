@@ -26,6 +26,7 @@ The public tables and views of this step are in :mod:`partnership.measurement.pu
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import sqlite3
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Direction", "Frequency", "ActivityStatus", "RBA", "StoryKind", "Indicator", "Activity",
     "ActivityOutcome", "Observation", "StoryNote", "Measure", "MODELS", "future_problem",
-    "PLAUSIBLE_MARGIN", "Seen", "seen_range",
+    "PLAUSIBLE_MARGIN", "Seen", "seen_range", "seen_ranges",
 ]
 
 
@@ -297,6 +298,19 @@ def seen_range(conn: sqlite3.Connection, indicator: str, *, leaving_out: str | N
     if low is not None:
         seen = seen.widened(low).widened(high)
     return seen
+
+
+def seen_ranges(conn: sqlite3.Connection, indicators: Iterable[str]) -> dict[str, Seen | None]:
+    """:func:`seen_range` of each of ``indicators``, read in one query."""
+    found: dict[str, Seen | None] = dict.fromkeys(indicators)
+    rows = conn.execute(
+        "SELECT slug, baseline, target, (SELECT min(value) FROM observations WHERE indicator = slug), "
+        "(SELECT max(value) FROM observations WHERE indicator = slug) FROM indicators "
+        "WHERE slug IN (SELECT value FROM json_each(?))", [json.dumps(sorted(found))])
+    for slug, baseline, target, low, high in rows:
+        seen = Seen(min(baseline, target), max(baseline, target))
+        found[slug] = seen if low is None else seen.widened(low).widened(high)
+    return found
 
 
 # -- the service --------------------------------------------------------------------------
