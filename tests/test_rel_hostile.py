@@ -268,7 +268,18 @@ OUTPUT_COMMANDS = {
     "publish": lambda out, src: ["publish", out, "--no-refresh"],
     "contacts": lambda out, src: ["pairs", "contacts", "2026-03", "--csv", out],
     "demo": lambda out, src: ["demo", out],
+    "xlsx": lambda out, src: ["export", "--format", "xlsx", "-o", out],
+    "errors-file": lambda out, src: ["observe", "--csv", src, "--errors", out],
+    "report": lambda out, src: ["report", "-o", out],
+    "invite-links": lambda out, src: ["invite", "--all", "--csv", out],
+    "returns": lambda out, src: ["returns", "make", "--partner", "bay-health", "-o", out],
+    "commitments-csv": lambda out, src: ["commitments", "--csv", out],
+    "remind-out": lambda out, src: ["remind", "--out", out, "--from", "lead@example.org"],
 }
+#: commands that also write the record (what they import, a round made, links or reminders given)
+WRITES_RECORD = {"reject-file", "returns", "invite-links", "remind-out"}
+#: commands that read ``src``: writing their output over it is refused like writing the database
+READS_SOURCE = {"reject-file", "errors-file"}
 #: targets that are the working database (or the file read) by another name: always refused
 PROTECTED_KINDS = ["database", "wal", "shm", "journal", "dotted", "link-to-database", "link-to-wal",
                    "hard-link", "input"]
@@ -358,11 +369,11 @@ def test_every_output_file_survives_hostile_paths(base, tmp_path, dead_pid, comm
     args = OUTPUT_COMMANDS[command](str(target), str(source)) + (["--force"] if force else [])
     result = CliRunner().invoke(cli, ["--db", str(db), *args])
     assert_well_behaved(result, db, before)
-    protected = kind in PROTECTED_KINDS and (kind != "input" or command == "reject-file")
+    protected = kind in PROTECTED_KINDS and (kind != "input" or command in READS_SOURCE)
     if protected:
         assert result.exit_code != 0, f"{command} wrote over {kind}: {result.output}"
         assert digest(db) == before
-    if command != "reject-file":  # the one that also imports
+    if command not in WRITES_RECORD:
         assert logical_dump(db) == rows
     # nothing written through a link: the precious file as it was, links still links
     assert victim.read_text() == "the only copy\n"
@@ -373,7 +384,7 @@ def test_every_output_file_survives_hostile_paths(base, tmp_path, dead_pid, comm
         if at.name.startswith(f".out.file.partnership-tmp-{dead_pid}-") and not at.is_symlink():
             continue  # an abandoned temporary file, removed (never followed)
         assert at.is_symlink() and os.readlink(at) == str(to), at
-    if not force or command == "reject-file":  # the file read is never written; others only
+    if not force or command in READS_SOURCE:  # the file read is never written; others only
         assert source.read_bytes().endswith(b"nope,2025-07-01,1\n")  # replaced with --force
     if kind == "unrelated-file" and not force:
         assert out.read_text() == "my own notes\n"

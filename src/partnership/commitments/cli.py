@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from partnership.cli.context import Context, pass_context
-from partnership.cli.output import done, emit_json, table
+from partnership.cli.output import done, emit_json, plural, table
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -228,7 +228,7 @@ def commitments(ctx: Context, due_within: str | None, owner: str | None, partner
                                   private=True, force=force,
                                   recognise=outfiles.csv_header_in([CSV_COLUMNS]),
                                   what="an earlier commitments CSV")
-                done(f"wrote {len(rows)} commitment(s) to {csv_path} (readable only by you: it holds "
+                done(f"wrote {plural(len(rows), 'commitment')} to {csv_path} (readable only by you: it holds "
                      f"email addresses)")
                 return
     if as_json:
