@@ -292,3 +292,12 @@ def test_changes_from_the_library_are_worded_too(demo_path) -> None:
     assert describe(added, names) == (
         "Bay Health and Care NHS Trust promised to share the annual falls and fire-injury figures "
         "by 31 May 2026")
+
+
+def test_each_public_status_has_a_colour_of_its_own() -> None:
+    """A reader tells the statuses apart by colour too: no two share a badge."""
+    from partnership.outcomes.status import STATUS_MEANINGS
+    from partnership.reporting.home import STATUS_BADGES
+
+    assert set(STATUS_BADGES) == set(STATUS_MEANINGS)
+    assert len(set(STATUS_BADGES.values())) == len(STATUS_BADGES)

@@ -141,7 +141,7 @@ def _counts(conn: Any) -> dict[str, Any]:
 
 #: the public statuses' colours (one pill per outcome: the other two measures are words)
 STATUS_BADGES = {"on track": "good", "at risk": "warn", "off track": "bad",
-                 "not measured": "muted", "needs a rethink": "bad"}
+                 "not measured": "muted", "needs a rethink": "rethink"}
 #: worst first
 STATUS_ORDER = ("needs a rethink", "off track", "at risk", "not measured", "on track")
 
