@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from .checks import Check, Finding
     from .commitments.service import Commitments
+    from .erasure import Forgotten
     from .gaps.service import Gaps
     from .health.assess import Assessments
     from .health.governance import GovernanceQuestions
@@ -314,6 +315,13 @@ class Partnership:
     def undo(self, change_id: int | None = None, *, reason: str = "") -> UndoResult:
         """Take back the last command, or the one that wrote change ``change_id``."""
         return self.history.undo(change_id, reason=reason)
+
+    def forget_person(self, slug: str) -> Forgotten:
+        """Erase a person's personal details everywhere this file (and its inbox) keeps
+        them, for good: see :mod:`partnership.erasure`. It cannot be undone."""
+        from .erasure import forget_person
+
+        return forget_person(self, slug)
 
     # -- checks -----------------------------------------------------------------------
 

@@ -212,6 +212,9 @@ class History:
                     f"{label} is about {e.entity}s, which the change log holds as counts only "
                     f"(they are private), so it cannot be undone; change them with the "
                     f"'partnership pairs' commands")
+            if e.action == "forget":
+                raise Conflict(f"{label} forgot a person: their details were erased for good, so it "
+                               f"cannot be undone (add them again with 'partnership person add')")
             if e.action not in UNDOABLE:
                 raise Conflict(
                     f"{label} ({e.summary}) is an '{e.action}', which the change log holds as a "

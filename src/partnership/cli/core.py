@@ -164,6 +164,45 @@ def person_update(ctx: Context, /, slug: str, **changes: Any) -> None:
         done(f"updated person {slug}")
 
 
+@person.command("forget")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do it without asking first (it cannot be undone).")
+@click.option("--json", "as_json", is_flag=True, help="Say what was done as JSON.")
+@pass_context
+def person_forget(ctx: Context, /, slug: str, yes: bool, as_json: bool) -> None:
+    """Erase a person's name, role, email and phone for good (the right to erasure).
+
+    They keep their place in the record under a new identifier (former-member-1...), so
+    what their organisation promised and did stays; the change log and undo's private
+    copies lose their details too. This cannot be undone. Free text that still names
+    them is listed, to edit by hand; republish afterwards."""
+    if not yes and not click.confirm(
+            f"Erase every personal detail of {slug}, for good? This cannot be undone",
+            default=False, err=True):
+        raise click.ClickException(f"nothing was changed; to forget {slug}, answer y or add --yes")
+    with ctx.open() as p:
+        forgotten = p.forget_person(slug)
+    if as_json:
+        emit_json(forgotten.to_dict())
+        return
+    if forgotten.already:
+        done(f"{slug} was forgotten before; the files' free space is cleared again")
+        return
+    done(f"forgot {slug}: they are {forgotten.new_slug} in the record from now on")
+    echo_wrapped(
+        f"{plural(forgotten.references, 'record')} now name {forgotten.new_slug}; "
+        f"{plural(forgotten.log_entries, 'change-log entry', 'change-log entries')} rewritten; "
+        f"{plural(forgotten.private_copies, 'private copy', 'private copies')} erased"
+        + ("; the inbox file scrubbed and their links stopped" if forgotten.inbox else ""),
+        indent="  ", subsequent="    ")
+    if forgotten.still_named:
+        echo_wrapped("Free text still holds their name or details (edit it by hand): "
+                     + ", ".join(forgotten.still_named), indent="  ", subsequent="    ")
+    echo_wrapped("Next: run 'partnership publish' so the public site drops them, and delete "
+                 "copies made before (exports, backups, reminders sent as .eml files).",
+                 indent="  ", subsequent="    ")
+
+
 PERSON_COLUMNS = [("slug", "slug"), ("name", "name"), ("partner", "partner"), ("role", "role")]
 
 # -- outcomes -----------------------------------------------------------------------

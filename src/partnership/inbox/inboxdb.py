@@ -243,20 +243,25 @@ def write_scope(conn: sqlite3.Connection, scope: dict[str, Any]) -> None:
     ``scope`` has ``meta`` (key -> text: the secret, the partnership's name) and a list
     of rows for each of :data:`SCOPE_TABLES`."""
     with transaction(conn):
-        for table in SCOPE_TABLES:
-            conn.execute(f"DELETE FROM {table}")
-            items: list[dict[str, Any]] = scope.get(table, [])
-            if not items:
-                continue
-            cols = list(items[0])
-            conn.executemany(
-                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                [[r[c] for c in cols] for r in items])
-        for key, value in scope.get("meta", {}).items():
-            conn.execute("INSERT INTO inbox_meta (key, value) VALUES (?, ?) "
-                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, str(value)])
-        conn.execute("INSERT INTO inbox_meta (key, value) VALUES ('synced_at', ?) "
-                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [now()])
+        replace_scope(conn, scope)
+
+
+def replace_scope(conn: sqlite3.Connection, scope: dict[str, Any]) -> None:
+    """:func:`write_scope` inside a transaction the caller holds."""
+    for table in SCOPE_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+        items: list[dict[str, Any]] = scope.get(table, [])
+        if not items:
+            continue
+        cols = list(items[0])
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [[r[c] for c in cols] for r in items])
+    for key, value in scope.get("meta", {}).items():
+        conn.execute("INSERT INTO inbox_meta (key, value) VALUES (?, ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, str(value)])
+    conn.execute("INSERT INTO inbox_meta (key, value) VALUES ('synced_at', ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [now()])
 
 
 def set_version(conn: sqlite3.Connection, person: str, version: int) -> None:

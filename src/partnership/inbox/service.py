@@ -300,9 +300,13 @@ class Inbox:
         state = (conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0]))
         if not force and self._synced == state and self._conn is not None:
             return
-        private = {"secret": self._secret(), "partnership": self.p.info().name}
-        inboxdb.write_scope(self._connection(create=True), {**self.scope(), "meta": private})
+        inboxdb.write_scope(self._connection(create=True), self.copied())
         self._synced = state
+
+    def copied(self) -> dict[str, Any]:
+        """What :meth:`sync` copies: :meth:`scope` and the private config (the secret)."""
+        private = {"secret": self._secret(), "partnership": self.p.info().name}
+        return {**self.scope(), "meta": private}
 
     def _rebuild(self, path: Path, why: str) -> Rebuilt:
         from .. import outfiles
