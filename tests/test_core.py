@@ -90,7 +90,7 @@ def test_transaction_is_all_or_nothing(small):
         (dict(slug="a"), "name is required"),
         (dict(slug="a", name="   "), "name must not be empty"),
         (dict(slug="a", name=7), "name must be text"),
-        (dict(slug="a", name="x", colour="red"), "unknown field(s) colour"),
+        (dict(slug="a", name="x", colour="red"), "unknown field colour"),
     ],
 )
 def test_partner_validation(p, fields, message):
@@ -393,8 +393,8 @@ def test_csv_import_partners_and_contributions(small, tmp_path):
     [
         ("slug,name,kind\nymca,YMCA,charity\nbad slug,X,council\nfire,Fire,flames\n",
          "line 3: partner: slug 'bad slug'"),
-        ("slug,kind\nymca,charity\n", "missing column(s) name"),
-        ("slug,name,colour\nymca,YMCA,red\n", "unknown column(s) colour"),
+        ("slug,kind\nymca,charity\n", "missing column name"),
+        ("slug,name,colour\nymca,YMCA,red\n", "unknown column colour"),
         ("slug,name\nymca,YMCA,extra\n", "line 2: has 3 values but the header names 2 columns"),
         ("", "is empty"),
     ],

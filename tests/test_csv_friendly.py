@@ -59,7 +59,7 @@ def test_every_header_problem_at_once(tmp_path):
     with pytest.raises(ImportFileError) as err:
         tabular.open_csv(path, columns=["slug", "name", "kind"], required=["slug", "name"])
     message = str(err.value)
-    for part in ("unknown column(s) Nmae, Colour", "Slug given twice", "missing column(s) name"):
+    for part in ("unknown columns Nmae, Colour", "Slug given twice", "missing column name"):
         assert part in message
 
 

@@ -45,7 +45,7 @@ def test_good_file_imports_in_one_transaction_with_one_log_entry(m, tmp_path):
     changes = m.changes()
     assert m.store.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == before + 1
     assert changes[0].action == "import" and changes[0].data["count"] == 3
-    assert "imported 3 observation(s) of 2 indicator(s) from obs.csv" == changes[0].summary
+    assert "imported 3 observations of 2 indicators from obs.csv" == changes[0].summary
 
 
 def test_every_bad_row_is_reported_and_nothing_written(m, tmp_path, db_path, unchanged):
@@ -71,7 +71,7 @@ repeat-victims,2025-07-01,385
     # the row repeating a stored date is found in the same pass as the others (issue 17)
     assert problems[4].startswith("line 8: repeat-victims already has an observation on 2025-07-01")
     assert len(problems) == 5
-    assert "5 bad row(s), nothing was imported" in str(err.value)
+    assert "5 bad rows, nothing was imported" in str(err.value)
     assert "--skip-bad" in str(err.value)
 
 
@@ -119,8 +119,8 @@ def test_batches_larger_than_one(m, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("text, message", [
     ("", "is empty"),
-    ("indicator,value\nrepeat-victims,1\n", "line 1: missing column(s) date"),
-    ("indicator,date,value,colour\n", "unknown column(s) colour"),
+    ("indicator,value\nrepeat-victims,1\n", "line 1: missing column date"),
+    ("indicator,date,value,colour\n", "unknown column colour"),
 ])
 def test_bad_files(m, tmp_path, text, message):
     with pytest.raises(ImportFileError) as err:

@@ -442,7 +442,7 @@ def test_needed_person_not_invited_offers_to_invite(team):
 def test_cannot_uninvite_someone_an_item_needs(team):
     propose(team)
     item = team.meetings.pitch("board", "Agree", outcome="fewer-repeat-asb", needs="sam-lee")
-    with pytest.raises(Conflict, match=f"needed by agenda item\\(s\\) #{item.id}"):
+    with pytest.raises(Conflict, match=f"needed by agenda item #{item.id} "):
         team.meetings.uninvite("board", "sam-lee")
     team.meetings.drop_item(item.id)
     team.meetings.uninvite("board", "sam-lee")

@@ -18,6 +18,7 @@ from cattrs.preconf.json import make_converter
 from . import validators as v
 from .errors import ValidationError
 from .models import Choice
+from .words import noun
 
 T = TypeVar("T")
 
@@ -90,10 +91,10 @@ def _format(exc: BaseException, _type: Any) -> str:
     if isinstance(exc, KeyError):
         return "is required"
     if isinstance(exc, ForbiddenExtraKeysError):
-        return f"has unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+        return f"has unknown {noun(len(exc.extra_fields), 'field')} {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, TypeError) and "missing" in str(exc) and "argument" in str(exc):
         missing = str(exc).split(":", 1)[-1].strip().replace("'", "")
-        return f"is missing required field(s) {missing}"
+        return f"is missing required {noun(missing.count(',') + 1, 'field')} {missing}"
     if isinstance(exc, (TypeError, ValueError)):
         return f"is not valid ({_short(exc)})"
     return f"could not be read ({type(exc).__name__}: {_short(exc)})"

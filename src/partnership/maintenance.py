@@ -11,6 +11,7 @@ from attrs import define
 
 from . import outfiles, schema
 from .errors import PartnershipError
+from .words import plural
 
 if TYPE_CHECKING:
     from .api import Partnership
@@ -81,7 +82,8 @@ def doctor(p: Partnership) -> list[Diagnosis]:
         return [Diagnosis(
             "foreign keys", not problems,
             "every reference points at a row" if not problems else
-            f"{len(problems)} row(s) refer to missing rows, first in table {problems[0][0]}")]
+            f"{plural(len(problems), 'row refers', 'rows refer')} to missing rows, first in table "
+            f"{problems[0][0]}")]
 
     def schema_version() -> list[Diagnosis]:
         version, known = p.store.schema_version, len(schema.known_migrations())
@@ -156,7 +158,8 @@ def _stored_values(p: Partnership) -> list[Diagnosis]:
     if not refused:
         return [Diagnosis("stored values", True, "every stored link and slug passes today's checks")]
     return [Diagnosis("stored values", False,
-                      f"{len(refused)} value(s) stored by an older version are refused now, "
+                      f"{plural(len(refused), 'value')} stored by an older version "
+                      f"{'is' if len(refused) == 1 else 'are'} refused now, "
                       f"first: {refused[0]}; correct them with the matching update command")]
 
 
@@ -199,9 +202,9 @@ def _trend_sums(conn: sqlite3.Connection) -> list[Diagnosis]:
 
     drifted = [ind for ind in kept.keys() | fresh.keys() if not matches(ind)]
     if not drifted:
-        return [Diagnosis("trend sums", True, f"match the observations of {len(fresh)} indicator(s)")]
+        return [Diagnosis("trend sums", True, f"match the observations of {plural(len(fresh), 'indicator')}")]
     return [Diagnosis("trend sums", False,
-                      f"{len(drifted)} indicator(s) whose running sums no longer match their "
+                      f"{plural(len(drifted), 'indicator')} whose running sums no longer match their "
                       f"observations (first: {sorted(drifted)[0]}); run 'partnership doctor --repair'")]
 
 
@@ -248,6 +251,6 @@ def _metric_freshness(conn: sqlite3.Connection) -> list[Diagnosis]:
         since = conn.execute(f"SELECT count(*) FROM changes WHERE id > ? AND entity IN ({marks})",
                              (seen, *_FIGURE_ENTITIES)).fetchone()[0]
         return [Diagnosis("metrics", False,
-                          f"stale: {since} change(s) to indicators or observations since the "
+                          f"stale: {plural(since, 'change')} to indicators or observations since the "
                           f"last refresh; run 'partnership refresh'")]
     return [Diagnosis("metrics", True, f"fresh (computed {computed})")]

@@ -34,6 +34,8 @@ from typing import Any
 
 import attrs
 
+from .words import plural
+
 __all__ = ["Story", "as_row", "describe", "group", "read_names", "stories"]
 
 Names = Mapping[str, Mapping[Any, str]]
@@ -181,10 +183,6 @@ def _fields(data: dict[str, Any]) -> str:
 
 def _past(action: str) -> str:
     return _PAST.get(action) or (action + ("d" if action.endswith("e") else "ed"))
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 # -- one change ---------------------------------------------------------------------------------
@@ -415,8 +413,8 @@ def _update(row: Row, d: dict[str, Any], names: Names, public: bool) -> str:
 
 @_words("add", "unmentoring round")
 def _round(row: Row, d: dict[str, Any], names: Names, public: bool) -> str:
-    return (f"Unmentoring round {row.get('key')} drawn: {_plural(int(d['people']), 'person', 'people')} "
-            f"in {_plural(int(d['groups']), 'group')}")
+    return (f"Unmentoring round {row.get('key')} drawn: {plural(int(d['people']), 'person', 'people')} "
+            f"in {plural(int(d['groups']), 'group')}")
 
 
 @_words("update", "unmentoring group")

@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from .errors import ImportFileError
+from .words import noun
 
 __all__ = ["REJECT_COLUMNS", "CsvFile", "SAVE_AS_UTF8", "cell_text", "csv_text", "detect_encoding",
            "normalise", "open_csv", "open_text", "positions", "write_csv"]
@@ -150,12 +151,12 @@ def positions(header: Sequence[str], path: str | Path, *, columns: Sequence[str]
             found[known[name]] = i
     problems = []
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(unknown)} for {what}")
+        problems.append(f"unknown {noun(len(unknown), 'column')} {', '.join(unknown)} for {what}")
     if repeated:
-        problems.append(f"column(s) {', '.join(repeated)} given twice")
+        problems.append(f"{noun(len(repeated), 'column')} {', '.join(repeated)} given twice")
     missing = [c for c in required if c not in found]
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(f"missing {noun(len(missing), 'column')} {', '.join(missing)}")
     if problems:
         raise ImportFileError(f"{path} line 1: {'; '.join(problems)} (the columns are "
                               f"{', '.join(columns)}, in any order and any case)")

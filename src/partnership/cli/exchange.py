@@ -9,7 +9,7 @@ import click
 
 from . import pass_context
 from .context import Context
-from .output import done, echo_wrapped, emit_json, table
+from .output import done, echo_wrapped, emit_json, plural, table
 from .problems import errors_option, reporting
 
 
@@ -63,7 +63,7 @@ def import_(ctx: Context, path: str, section: str | None, skip_bad: bool, reject
             from .problems import write_errors
 
             write_errors(errors_path, path, rejected.problems, ctx.db)
-        done(f"{rejected.rejected} bad row(s) written to {rejected.reject_path}; fix them there "
+        done(f"{plural(rejected.rejected, 'bad row')} written to {rejected.reject_path}; fix them there "
              f"and import that file as it is")
     if as_json:
         emit_json(counts)

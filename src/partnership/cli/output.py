@@ -24,6 +24,8 @@ from typing import Any
 
 import click
 
+from ..words import plural as plural  # the one way to count in words (re-exported)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
@@ -116,12 +118,6 @@ def echo_command(command: str, *, indent: str = "") -> None:
     lines.append(line)
     for n, text in enumerate(lines):
         click.echo(text + (" \\" if n < len(lines) - 1 else ""))
-
-
-def plural(n: int | float, noun: str, nouns: str | None = None) -> str:
-    """``1 person``, ``2 people``, ``0 items``: a count with its noun agreeing."""
-    word = noun if n == 1 else (nouns or noun + "s")
-    return f"{n:g} {word}" if isinstance(n, float) else f"{n} {word}"
 
 
 def _words(text: str) -> list[str]:

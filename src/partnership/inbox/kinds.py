@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from ..errors import ValidationError
+from ..words import noun
 from . import inboxdb
 
 #: the kinds of submission, and the fields of each (in form order)
@@ -83,7 +84,7 @@ def check(kind: str, payload: Any, *, partner: str, conn: sqlite3.Connection,
         raise FieldErrors(kind, {"": "expected a mapping of fields"})
     extra = sorted(str(k) for k in payload if k not in FIELDS[kind])
     if extra:
-        raise FieldErrors(kind, {"": f"unknown field(s) {', '.join(extra)}; "
+        raise FieldErrors(kind, {"": f"unknown {noun(len(extra), 'field')} {', '.join(extra)}; "
                                      f"{kind} has {', '.join(FIELDS[kind])}"})
     data = {k: _clean(payload.get(k)) for k in FIELDS[kind]}
     if kind in PERSONAL:

@@ -38,6 +38,7 @@ from attrs import define, field
 from .. import tabular
 from .. import validators as v
 from ..errors import ImportFileError, NotFound
+from ..words import plural
 from .service import Observation, Seen, future_problem, seen_range, seen_ranges
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ class RowCheck:
             source = raw[self.at_source] if self.at_source is not None else ""
             note = raw[self.at_note] if self.at_note is not None else ""
         except IndexError:
-            return f"has {len(raw)} field(s), fewer than the header's columns"
+            return f"has {plural(len(raw), 'field')}, fewer than the header's columns"
         if indicator not in self.known:
             if not suggest:
                 return f"no indicator '{indicator}' in this partnership"
@@ -641,7 +642,7 @@ class TrendSums:
 def _nothing_imported(name: str, result: ImportResult) -> str:
     shown = result.problems[:SHOWN_PROBLEMS]
     more = result.rejected - len(shown)
-    return (f"{name}: {result.rejected} bad row(s), nothing was imported: "
+    return (f"{name}: {plural(result.rejected, 'bad row')}, nothing was imported: "
             + "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
             + "; fix them, or use --skip-bad to import the good rows")
 
@@ -650,8 +651,8 @@ def _log(p: Partnership, path: Path, result: ImportResult, touched: set[str]) ->
     """One change-log entry for the whole import."""
     p.store.log(
         "import", "observation", path.name,
-        f"imported {result.imported} observation(s) of {result.indicators} "
-        f"indicator(s) from {path.name}"
+        f"imported {plural(result.imported, 'observation')} of "
+        f"{plural(result.indicators, 'indicator')} from {path.name}"
         + (f" ({result.rejected} rejected)" if result.rejected else ""),
         {"file": path.name, "count": result.imported,
          "indicators": sorted(touched)[:100], "rejected": result.rejected})

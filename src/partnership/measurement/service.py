@@ -40,6 +40,7 @@ from .. import validators as v
 from ..errors import AlreadyExists, Conflict, NotFound, ValidationError
 from ..models import Choice, entity, ref
 from ..records import Collection, from_row, structure, to_row
+from ..words import noun
 
 if TYPE_CHECKING:
     from ..api import Partnership
@@ -368,7 +369,8 @@ class Measure:
             measured = [r[0] for r in conn.execute(
                 "SELECT slug FROM indicators WHERE activity = ? ORDER BY slug", [slug])]
             if measured:
-                raise Conflict(f"activity {slug} is measured by indicator(s) {', '.join(measured)}; "
+                raise Conflict(f"activity {slug} is measured by {noun(len(measured), 'indicator')} "
+                               f"{', '.join(measured)}; "
                                f"remove them or change their --activity first")
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'commitments'").fetchone():
                 serving = [f"C-{r[0]}" for r in conn.execute(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .. import validators as v
 from ..errors import Conflict, NotFound, ValidationError
 from ..records import Collection, structure, to_row
+from ..words import noun
 from .models import (
     Action,
     AgendaItem,
@@ -195,7 +196,8 @@ class Meetings:
                 [slug, person])]
             if needed_by:
                 raise Conflict(
-                    f"{person} is needed by agenda item(s) {', '.join(f'#{n}' for n in needed_by)} "
+                    f"{person} is needed by {noun(len(needed_by), 'agenda item')} "
+                    f"{', '.join(f'#{n}' for n in needed_by)} "
                     f"of {slug}; drop those with 'partnership agenda drop' first, or keep them invited")
             self.invitees.update(slug, person, dropped=True)
 

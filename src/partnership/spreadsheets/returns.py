@@ -31,6 +31,7 @@ import attrs
 
 from .. import exchange, tabular
 from ..errors import Conflict, ImportFileError, PartnershipError, ValidationError
+from ..words import noun
 from .workbook import CellLocator, _Lists, _open, sheet_rows, write_sheet
 
 if TYPE_CHECKING:
@@ -286,7 +287,8 @@ def _submissions(p: Partnership, found: Return, sheets: dict[str, Any]) -> list[
         at, rows = _header(ws, columns)
         missing = [c for c in (columns[0], *inputs) if c not in at]
         if missing:
-            problems.append(f"{found.path}: sheet {sheet} has no column(s) {', '.join(missing)}; fill "
+            problems.append(f"{found.path}: sheet {sheet} has no {noun(len(missing), 'column')} "
+                            f"{', '.join(missing)}; fill "
                             f"in the workbook as it was sent")
             continue
         locator.sheets[sheet] = sheet
