@@ -109,7 +109,14 @@ def test_since_a_meeting(demo_path):
         data = p.report.data(since="board-2026-01")
     assert "Changes since the meeting board-2026-01 (20 January 2026)" in html
     assert data["since"] == "2026-01-20" and data["changes"]
-    assert "8 partners joined the partnership" in data["changes"]
+    # the demo's log is dated by its story: what happened since that board is listed,
+    # and setting the partnership up, a month before its first meeting, is not
+    assert "Partnership board, January was held" in data["changes"]
+    assert any(c.endswith("promises kept") for c in data["changes"])
+    assert not any("joined the partnership" in c for c in data["changes"])
+    with partnership.open(demo_path) as p:
+        everything = p.report.data(since="2025-01-01")["changes"]
+    assert "8 partners joined the partnership" in everything
 
 
 def report(db: Path, *args: str) -> Result:
@@ -228,3 +235,15 @@ def test_html_in_a_real_browser(demo_path, tmp_path):
         text = flat(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(printed), "-"],
                                    capture_output=True, text=True, timeout=60).stdout)
         assert "Is it working?" in text and "Fewer residents suffer repeated" in text
+
+
+def test_status_bar_names_every_status_even_a_narrow_one():
+    """On paper a segment too narrow for its words has no tooltip: the legend names it."""
+    from partnership.reporting.boardpack.charts import COLOURS, status_bar
+
+    order = ["on track", "at risk", "off track", "needs a rethink", "not measured"]
+    svg = str(status_bar({"on track": 198, "needs a rethink": 1, "off track": 0}, order))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "198 on track" in texts and "1 needs a rethink" in texts
+    assert not any("off track" in t for t in texts)  # a status with no outcome is not listed
+    assert svg.count(COLOURS["needs a rethink"]) == 2  # its segment and its legend square

@@ -8,9 +8,11 @@ partnership inside one transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from partnership.api import Partnership
 
@@ -44,6 +46,7 @@ def build(path: str | os.PathLike[str], *, replace: bool = False,
             for line in p.measure.refresh(force=True).messages:
                 if on_problem is not None:
                     on_problem(line)
+            _story_times(p)
         p.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         p.close()
@@ -59,3 +62,51 @@ def build(path: str | os.PathLike[str], *, replace: bool = False,
     os.replace(tmp, target)
     carry_inbox(tmp, target)
     return p
+
+
+#: what dates a demo change-log entry by the story: (action, entity) -> the field of its
+#: data holding the day it happened ("changed." for the new value of an update)
+_STORY_DATES = {
+    ("add", "observation"): "date", ("add", "update"): "date", ("add", "story note"): "date",
+    ("add", "self-assessment"): "date", ("add", "governance answer"): "date",
+    ("add", "commitment"): "created", ("add", "gap"): "since",
+    ("update", "commitment"): "changed.delivered_on|changed.withdrawn_on",
+    ("update", "unmentoring group"): "changed.met_on", ("update", "meeting"): "before_row.date",
+}
+
+
+def _story_times(p: Partnership) -> None:
+    """Date the demo's change log by its story, not by the second it was built.
+
+    The build writes a year of the partnership's life in a moment, so every entry would
+    say "today" and "what changed since the last meeting" would list the whole build.
+    Each entry whose record carries its own day (a figure, an update, a promise made or
+    kept, a meeting held) is dated that day; the rest (setting up partners, outcomes,
+    needs...) a month before the first meeting. Entries keep their order of writing."""
+    import json
+
+    conn = p.store.conn
+    first = conn.execute("SELECT min(date) FROM meetings").fetchone()[0]
+    if first is None:
+        return
+    setup = (dt.date.fromisoformat(first) - dt.timedelta(days=30)).isoformat()
+    today = p.today().isoformat()
+    rows = conn.execute("SELECT id, action, entity, data FROM changes ORDER BY id").fetchall()
+    dated = []
+    for ident, action, entity, data in rows:
+        day = setup
+        fields = _STORY_DATES.get((action, entity))
+        if fields:
+            parsed = json.loads(data or "{}")
+            for path in fields.split("|"):
+                value: Any = parsed
+                for part in path.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if isinstance(value, str) and len(value) >= 10:
+                    day = max(setup, min(value[:10], today))
+                    break
+        elif action == "accept":  # partners' reports through the inbox: the story's present
+            day = today
+        dated.append((f"{day}T09:00:{ident % 60:02d}+00:00", ident))
+    conn.executemany("UPDATE changes SET at = ? WHERE id = ?", dated)
+    conn.execute("UPDATE partnership SET created_at = ?", [f"{setup}T09:00:00+00:00"])

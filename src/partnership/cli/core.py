@@ -170,16 +170,21 @@ def person_update(ctx: Context, /, slug: str, **changes: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Say what was done as JSON.")
 @pass_context
 def person_forget(ctx: Context, /, slug: str, yes: bool, as_json: bool) -> None:
-    """Erase a person's name, role, email and phone for good (the right to erasure).
+    """Erase a person's details for good (right to erasure).
 
     They keep their place in the record under a new identifier (former-member-1...), so
     what their organisation promised and did stays; the change log and undo's private
     copies lose their details too. This cannot be undone. Free text that still names
     them is listed, to edit by hand; republish afterwards."""
-    if not yes and not click.confirm(
-            f"Erase every personal detail of {slug}, for good? This cannot be undone",
-            default=False, err=True):
-        raise click.ClickException(f"nothing was changed; to forget {slug}, answer y or add --yes")
+    ctx.require_database()  # before asking: a wrong --db is said first, in one line
+    if not yes:
+        try:
+            sure = click.confirm(f"Erase every personal detail of {slug}, for good? This cannot be undone",
+                                 default=False, err=True)
+        except click.Abort:  # no answer (end of input, Ctrl+C)
+            sure = False
+        if not sure:
+            raise click.ClickException(f"nothing was changed; to forget {slug}, answer y or add --yes")
     with ctx.open() as p:
         forgotten = p.forget_person(slug)
     if as_json:

@@ -124,9 +124,20 @@ def status_bar(counts: dict[str, int], order: Sequence[str], *, width: int = 640
     """One bar split by how many outcomes have each public status."""
     total = sum(counts.values())
     label = ", ".join(f"{counts.get(w, 0)} {w}" for w in order)
-    parts = [f'<svg class="status-bar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}">',
+    # a legend line under the bar: on paper a segment too narrow for its words has no
+    # tooltip, so every status present is named there with its count and colour
+    legend = [w for w in order if counts.get(w, 0)]
+    full = height + (22 if legend else 0)
+    parts = [f'<svg class="status-bar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {full}" '
+             f'width="{width}" height="{full}" role="img" aria-label="{escape(label)}">',
              f"<title>{escape(label)}</title>"]
+    step = width / max(len(legend), 1)
+    for i, word in enumerate(legend):
+        x = i * step
+        parts.append(f'<rect x="{_num(x)}" y="{height + 8}" width="11" height="11" '
+                     f'fill="{COLOURS.get(word, "#999")}"/>'
+                     f'<text x="{_num(x + 15)}" y="{height + 18}" font-size="12" fill="#1b1b1b">'
+                     f'{escape(f"{counts[word]} {word}")}</text>')
     at = 0.0
     for word in order:
         n = counts.get(word, 0)
