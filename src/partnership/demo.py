@@ -93,6 +93,7 @@ def _story_times(p: Partnership) -> None:
     today = p.today().isoformat()
     rows = conn.execute("SELECT id, action, entity, data FROM changes ORDER BY id").fetchall()
     dated = []
+    seconds: dict[str, int] = {}  # per day, a second more for each entry: written order kept
     for ident, action, entity, data in rows:
         day = setup
         fields = _STORY_DATES.get((action, entity))
@@ -107,6 +108,8 @@ def _story_times(p: Partnership) -> None:
                     break
         elif action == "accept":  # partners' reports through the inbox: the story's present
             day = today
-        dated.append((f"{day}T09:00:{ident % 60:02d}+00:00", ident))
+        n = seconds[day] = seconds.get(day, -1) + 1
+        at = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00") + dt.timedelta(seconds=n)
+        dated.append((at.isoformat(), ident))
     conn.executemany("UPDATE changes SET at = ? WHERE id = ?", dated)
     conn.execute("UPDATE partnership SET created_at = ?", [f"{setup}T09:00:00+00:00"])

@@ -68,7 +68,7 @@ COMMITMENTS: list[tuple[str, str, str, str, str, str, bool, tuple[str, str, str]
     ("county-police", "jo-bloggs", "Train neighbourhood officers to spot criminal exploitation",
      "fewer-young-people-exploited", "2026-02-15", "2026-06-30", True,
      ("kept", "2026-06-12", "Training records: 46 officers trained")),
-    ("lunesdale-council", "sam-lee", "Street lighting survey of the Marsh estate",
+    ("lunesdale-council", "sam-lee", "Survey the street lighting of the Marsh estate",
      "safer-night-time", "2026-03-01", "2026-07-31", True,
      ("withdrawn", "2026-07-10", "Budget cut in the 2026 settlement; the county highways team "
                                  "will survey instead")),
@@ -92,7 +92,7 @@ COMMITMENTS: list[tuple[str, str, str, str, str, str, bool, tuple[str, str, str]
     ("bay-health", "ann-marsh", "Attend the multi-agency tasking group",
      "fewer-repeat-asb", "2026-06-01", "2026-12-31", False, None),
     ("northshire-fire", "tom-okafor",
-     "Fire-setting sessions for young people referred by the youth trust",
+     "Run fire-setting sessions for young people referred by the youth trust",
      "fewer-young-people-exploited", "2026-07-01", "2026-11-30", True, None),
     ("good-neighbours", "rosa-diaz", "Recruit 10 street-safe volunteers for the night-time economy",
      "safer-night-time", "2026-08-01", "2026-10-31", True, None),
