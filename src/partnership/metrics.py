@@ -220,6 +220,14 @@ class MetricRun:
     done: list[str] = field(factory=list, repr=False)
     #: the message recorded in ``metric_runs`` (for a run read back from the database)
     recorded: str = field(default="", repr=False)
+    #: how many values it wrote, for a built-in metric whose values SQL wrote without
+    #: bringing them into Python (``values`` is then empty)
+    written: int | None = field(default=None, repr=False)
+
+    @property
+    def values_written(self) -> int:
+        """How many values this run wrote to ``metric_values``."""
+        return len(self.values) if self.written is None else self.written
 
     @property
     def message(self) -> str:
@@ -479,11 +487,13 @@ SERIES_COLUMNS = """s.n, s.sd, s.sy, s.sdy, s.sdd,
 SERIES_JOINS = "LEFT JOIN observation_sums s ON s.indicator = i.slug"
 
 
-def load_series(p: Partnership | sqlite3.Connection, today: dt.date) -> list[Series]:
-    """Every indicator as a :class:`Series`, with its latest few observations and the sums
-    of its trend, read in one pass of one row per indicator (and one for observations on
-    or before a baseline date, usually none); the observations themselves load when a
-    metric asks. ``p`` is a partnership or a connection to its database."""
+def load_series(p: Partnership | sqlite3.Connection, today: dt.date, *,
+                only: Iterable[str] | None = None) -> list[Series]:
+    """Every indicator (or those ``only`` names) as a :class:`Series`, with its latest few
+    observations and the sums of its trend, read in one pass of one row per indicator
+    (and one for observations on or before a baseline date, usually none); the
+    observations themselves load when a metric asks. ``p`` is a partnership or a
+    connection to its database."""
     conn = p if isinstance(p, sqlite3.Connection) else p.store.conn
     longest = conn.execute("SELECT max(pivot_after) FROM indicators").fetchone()[0] or 0
     before: dict[str, list[tuple[int, float]]] = {}
@@ -491,7 +501,11 @@ def load_series(p: Partnership | sqlite3.Connection, today: dt.date) -> list[Ser
         before.setdefault(slug, []).append((day, value))
     out = []
     fromiso = dt.date.fromisoformat
-    rows = _indicator_rows(conn, SERIES_COLUMNS, SERIES_JOINS, [min(max(longest, TAIL_MIN), TAIL_MAX)])
+    joins, params = SERIES_JOINS, [min(max(longest, TAIL_MIN), TAIL_MAX)]
+    if only is not None:  # a list with a comma at each end (a slug never holds one)
+        joins += " WHERE instr(?, ',' || i.slug || ',') > 0"
+        params.append("," + ",".join(only) + ",")
+    rows = _indicator_rows(conn, SERIES_COLUMNS, joins, params)
     for ind, (count, sd, sy, sdy, sdd, text) in rows:
         if not count or not text:
             out.append(Series(ind, [], [], today))
@@ -627,63 +641,110 @@ _KEPT_SQL = ("SELECT indicator, period, value, computed_at, stale_since FROM met
              "WHERE metric = ?")
 
 
+def _setwise(metrics: Iterable[Metric]) -> list[Metric]:
+    """The built-in metrics a refresh computes for every indicator at once in SQL
+    (:data:`partnership.measurement.metrics.SETWISE`), rather than one indicator at a time."""
+    from .measurement.metrics import SETWISE
+    from .plugins import is_builtin
+
+    return [m for m in metrics if m.scope == "indicator" and is_builtin(m.plugin)
+            and SETWISE.get(m.name) is m.compute]
+
+
 def refresh(p: Partnership, *, time_limit: float | None = None) -> RefreshResult:
     """Compute every metric into ``metric_values`` (one transaction, no change-log entry:
     the values are derived, not changed by anyone).
+
+    The built-in figures (latest, progress, status, pivot) are computed for every
+    indicator at once by one SQL statement that writes them (see
+    :func:`partnership.measurement.metrics.figures_sql`: the same arithmetic as their
+    functions per indicator); every other metric runs indicator by indicator. If the SQL
+    meets a figure it cannot give as the function would (a progress that is not a finite
+    number), what it wrote is rolled back and the built-ins run indicator by indicator.
 
     What a failed metric could not recompute keeps its last good values, marked
     ``stale = 1`` with ``stale_since`` (when it first could not be recomputed) and their
     original ``computed_at``; values of indicators that no longer exist, and of metrics no
     longer registered, go. Each metric's run is recorded in ``metric_runs`` with the
     indicator it failed on, the one-line message, and its plugin's fingerprint."""
+    from .measurement.metrics import NotMirrored
     from .store import now_utc
 
     pm = p.plugin_manager
     metrics = collect_metrics(pm)
     prints = fingerprints(pm, metrics)
+    setwise = _setwise(metrics)
+    in_sql = {m.name for m in setwise}
     with _collector_paused():
-        runs = run_metrics(p, metrics, time_limit=time_limit)
+        runs = run_metrics(p, [m for m in metrics if m.name not in in_sql], time_limit=time_limit)
     as_of = p.today().isoformat()
     at = now_utc()
     conn = p.store.conn
     with p.store.transaction():
         change_id = conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
         last_good = dict(conn.execute("SELECT metric, last_good_at FROM metric_runs").fetchall())
-        kept: list[tuple[Any, ...]] = []
-        if any(not r.ok for r in runs):
-            indicators = {r[0] for r in conn.execute("SELECT slug FROM indicators")}
-            for run in runs:
-                if run.ok:
-                    continue
-                done = set(run.done)
-                before = len(kept)
-                for ind, period, value, computed_at, since in conn.execute(_KEPT_SQL, [run.metric]):
-                    if ind in done or (ind and ind not in indicators):
-                        continue
-                    kept.append((run.metric, ind, period, value, computed_at, since or at))
-                run.kept = len(kept) - before
-        conn.execute("DELETE FROM metric_values")
+        try:
+            with p.store.transaction():  # a savepoint: undone whole if the SQL cannot mirror
+                written = _write_values(p, runs, setwise, at)
+        except NotMirrored:
+            with _collector_paused():
+                runs += run_metrics(p, setwise, time_limit=time_limit)
+            written = _write_values(p, runs, [], at)
+        order = {m.name: i for i, m in enumerate(metrics)}
+        runs = sorted(written, key=lambda r: order.get(r.metric, len(order)))
         conn.execute("DELETE FROM metric_runs")
-        # written in the order of the key (indicator, metric, period): about twice as fast
-        # as metric by metric into a WITHOUT ROWID table
-        rows = [(ind, run.metric, period, value) for run in runs for ind, period, value in run.values]
-        rows.sort(key=operator.itemgetter(0, 1, 2))
-        conn.executemany(
-            "INSERT OR REPLACE INTO metric_values (indicator, metric, period, value, computed_at) "
-            f"VALUES (?, ?, ?, ?, {_quoted(at)})", rows)
-        total = len(rows)
         for run in runs:
             conn.execute(
                 "INSERT INTO metric_runs (metric, plugin, ok, error, values_written, seconds, "
                 "computed_at, as_of, change_id, indicator, failed_indicators, message, fingerprint, "
                 "last_good_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run.metric, run.plugin, int(run.ok), run.error, len(run.values), run.seconds,
+                [run.metric, run.plugin, int(run.ok), run.error, run.values_written, run.seconds,
                  at, as_of, change_id, run.indicator, run.failed, run.message,
                  prints.get(run.metric, ""), at if run.ok else last_good.get(run.metric)])
-        conn.executemany(
-            "INSERT OR IGNORE INTO metric_values (metric, indicator, period, value, computed_at, "
-            "stale, stale_since) VALUES (?, ?, ?, ?, ?, 1, ?)", kept)
-    return RefreshResult(as_of=as_of, runs=runs, values=total)
+    return RefreshResult(as_of=as_of, runs=runs, values=sum(r.values_written for r in runs))
+
+
+def _write_values(p: Partnership, runs: list[MetricRun], setwise: list[Metric], at: str,
+                  ) -> list[MetricRun]:
+    """Replace ``metric_values`` with the values of ``runs`` and those the SQL computes for
+    the ``setwise`` metrics, keeping (stale) what failed runs could not recompute; the runs,
+    with one for each set-wise metric."""
+    from .measurement.metrics import write_figures
+
+    conn = p.store.conn
+    kept: list[tuple[Any, ...]] = []
+    if any(not r.ok for r in runs):
+        indicators = {r[0] for r in conn.execute("SELECT slug FROM indicators")}
+        for run in runs:
+            if run.ok:
+                continue
+            done = set(run.done)
+            before = len(kept)
+            for ind, period, value, computed_at, since in conn.execute(_KEPT_SQL, [run.metric]):
+                if ind in done or (ind and ind not in indicators):
+                    continue
+                kept.append((run.metric, ind, period, value, computed_at, since or at))
+            run.kept = len(kept) - before
+    conn.execute("DELETE FROM metric_values")
+    # written in the order of the key (indicator, metric, period): about twice as fast
+    # as metric by metric into a WITHOUT ROWID table
+    rows = [(ind, run.metric, period, value) for run in runs for ind, period, value in run.values]
+    rows.sort(key=operator.itemgetter(0, 1, 2))
+    conn.executemany(
+        "INSERT OR REPLACE INTO metric_values (indicator, metric, period, value, computed_at) "
+        f"VALUES (?, ?, ?, ?, {_quoted(at)})", rows)
+    out = list(runs)
+    if setwise:
+        started = time.perf_counter()
+        counts = write_figures(conn, p.today(), [m.name for m in setwise], at)
+        # one statement computes them all: its time is shared between them
+        seconds = round((time.perf_counter() - started) / len(setwise), 4)
+        out += [MetricRun(metric=m.name, plugin=m.plugin, scope=m.scope, seconds=seconds,
+                          written=counts[m.name]) for m in setwise]
+    conn.executemany(
+        "INSERT OR IGNORE INTO metric_values (metric, indicator, period, value, computed_at, "
+        "stale, stale_since) VALUES (?, ?, ?, ?, ?, 1, ?)", kept)
+    return out
 
 
 def last_result(p: Partnership) -> RefreshResult:

@@ -559,7 +559,7 @@ def refresh(ctx: Any, time_limit: float | None, as_json: bool) -> None:
         result = p.measure.refresh(force=True, time_limit=time_limit)
     runs = [{"metric": r.metric, "plugin": r.plugin, "ok": r.ok, "error": r.error,
              "indicator": r.indicator, "failed_indicators": r.failed, "kept_stale": r.kept,
-             "message": r.message, "values": len(r.values), "seconds": r.seconds}
+             "message": r.message, "values": r.values_written, "seconds": r.seconds}
             for r in result.runs]
     if as_json:
         emit_json({"as_of": result.as_of, "values": result.values, "metrics": runs})
