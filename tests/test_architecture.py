@@ -121,7 +121,8 @@ def test_migration_names_and_order_are_pinned() -> None:
         "m001_core", "m040_meetings", "m050_pairs", "m051_assess", "m052_governance_answers",
         "m020_measure", "m010_gaps", "m030_commitments", "m021_indicator_status_view",
         "m002_change_history", "m031_withdrawal_agreed", "m060_reminders", "m070_inbox",
-        "m022_metric_last_good", "m003_partnership_currency", "m011_capacity_totals")
+        "m022_metric_last_good", "m003_partnership_currency", "m011_capacity_totals",
+        "m012_gap_rows")
     assert default_registry().migration_sets[0].names == list(schema.BUILTIN_ORDER)
 
 

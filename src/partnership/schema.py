@@ -43,6 +43,7 @@ BUILTIN_ORDER: tuple[str, ...] = (
     "m022_metric_last_good",     # partnership.measurement
     "m003_partnership_currency",  # partnership.schema (registered by partnership.outcomes)
     "m011_capacity_totals",      # partnership.gaps
+    "m012_gap_rows",             # partnership.gaps
 )
 
 

@@ -38,10 +38,11 @@ def register_rules(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[..., None]) -> None:
-    from .migrations import m010_gaps, m011_capacity_totals
+    from .migrations import m010_gaps, m011_capacity_totals, m012_gap_rows
 
     register(m010_gaps)
     register(m011_capacity_totals)
+    register(m012_gap_rows)
 
 
 @hookimpl

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from partnership.cli.context import Context, pass_context
 from partnership.cli.output import cell, done, echo_wrapped, emit_json, table
+
+if TYPE_CHECKING:
+    from .service import Rows
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -281,9 +284,9 @@ def _decision(r: dict[str, Any]) -> str:
     return ""
 
 
-def _gap_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _gap_rows(rows: Rows) -> list[dict[str, Any]]:
     out = []
-    for r in rows:
+    for r in rows.dicts():
         yes_no = r["needed"] is None
         out.append({
             **r,
@@ -316,15 +319,16 @@ def gaps(ctx: Context, outcome: str | None, count_likely: bool, as_json: bool) -
         return
     counted = "firm and likely" if count_likely else "only firm"
     click.echo(f"Verdicts ({counted} contributions count toward needs)")
+    verdicts = analysis.verdicts.dicts()
     table([{**v, "verdict_text": VERDICT_WORDS.get(v["verdict"], v["verdict"])}
-           for v in analysis.verdicts], VERDICT_COLUMNS, empty="(no outcomes)")
+           for v in verdicts], VERDICT_COLUMNS, empty="(no outcomes)")
     click.echo("\nNeeds and gaps")
     if not analysis.gaps:
         click.echo("(no needs recorded: add them with 'partnership need add')")
     by_outcome: dict[str, list[dict[str, Any]]] = {}
     for row in _gap_rows(analysis.gaps):
         by_outcome.setdefault(row["outcome"], []).append(row)
-    for v in analysis.verdicts:
+    for v in verdicts:
         if v["outcome"] in by_outcome:
             click.echo()
             echo_wrapped(f"{v['outcome']}: {VERDICT_WORDS.get(v['verdict'], v['verdict'])}  ({v['title']})",
@@ -336,12 +340,12 @@ def gaps(ctx: Context, outcome: str | None, count_likely: bool, as_json: bool) -
     over = analysis.over_committed
     if analysis.capacity:
         click.echo("\nCapacity")
-        table(_capacity_rows(analysis.capacity), CAPACITY_COLUMNS)
+        table(_capacity_rows(analysis.capacity.dicts()), CAPACITY_COLUMNS)
     if analysis.unmatched:
         click.echo("\nContributions that count toward no need")
-        table(analysis.unmatched, UNMATCHED_COLUMNS)
+        table(analysis.unmatched.dicts(), UNMATCHED_COLUMNS)
     killers = analysis.killers
-    reboot = sum(1 for v in analysis.verdicts if v["verdict"] == "reboot")
+    reboot = sum(1 for v in verdicts if v["verdict"] == "reboot")
     summary = [_plural(len(killers), "collaboration killer"), _plural(reboot, "outcome") + " to reboot",
                _plural(len(over), "over-committed capacity", "over-committed capacities"),
                _plural(len(analysis.unmatched), "unmatched contribution")]

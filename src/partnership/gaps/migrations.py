@@ -374,3 +374,187 @@ def m011_capacity_totals(db: Database) -> None:
         END;
         """
     )
+
+
+
+#: the columns of the gaps views, in their order (the rows ``gap_rows`` keeps)
+GAP_COLUMNS: tuple[str, ...] = (
+    "outcome", "need", "kind", "description", "essential", "needed", "unit", "met", "gap",
+    "cover", "state", "candidate", "reason", "note", "since", "killer", "contributions", "hoped")
+#: the columns of the unmatched contributions view, in its order
+UNMATCHED_COLUMNS: tuple[str, ...] = (
+    "contribution", "outcome", "partner", "kind", "description", "amount", "unit", "meets",
+    "confidence", "why")
+#: the columns of the capacity use view, in its order
+CAPACITY_COLUMNS: tuple[str, ...] = (
+    "partner", "kind", "unit", "capacity", "used", "used_firm", "contributions", "outcomes",
+    "over_by", "over_committed")
+
+
+def gap_rows_refresh_v1(outcome: str, need: str) -> str:
+    """SQL that recomputes the kept gap rows (both bases) of one need with the computing
+    SQL of version 1 (``outcome``, ``need``: SQL expressions; ``"outcome"``, ``"need"``
+    recompute every need). Nothing is kept for a need that does not exist."""
+    cols = ", ".join(GAP_COLUMNS)
+    where = f"outcome = {outcome} AND need = {need}"
+    return (
+        f"DELETE FROM gap_rows WHERE basis IN ('firm', 'likely') AND outcome = {outcome}"
+        f" AND essential IN (0, 1) AND need = {need};\n"
+        f"INSERT INTO gap_rows (basis, {cols}) SELECT 'firm', {cols}"
+        f" FROM ({GAP_VIEWS_V1['gaps']}) WHERE {where};\n"
+        f"INSERT INTO gap_rows (basis, {cols}) SELECT 'likely', {cols}"
+        f" FROM ({GAP_VIEWS_V1['gaps_counting_likely']}) WHERE {where};\n")
+
+
+def unmatched_rows_refresh_v1(outcome: str, ids: str) -> str:
+    """SQL that recomputes the kept unmatched rows of the contributions of ``outcome``
+    whose id is ``ids`` (an SQL expression, or ``IN (...)``), with the computing SQL of
+    version 1."""
+    cols = ", ".join(UNMATCHED_COLUMNS)
+    test = ids if ids.lstrip().upper().startswith("IN ") else f"= {ids}"
+    return (
+        f"DELETE FROM unmatched_rows WHERE outcome = {outcome} AND contribution {test};\n"
+        f"INSERT INTO unmatched_rows ({cols}) SELECT {cols}"
+        f" FROM ({GAP_VIEWS_V1['unmatched_contributions']}) WHERE contribution {test};\n")
+
+
+def capacity_rows_refresh_v1(partner: str, kind: str, unit: str) -> str:
+    """SQL that recomputes the kept capacity use row of one capacity (its exact key) with
+    the SQL of version 2 (``"partner"``, ``"kind"``, ``"unit"`` recompute every one)."""
+    cols = ", ".join(CAPACITY_COLUMNS)
+    where = f"partner = {partner} AND kind = {kind} AND unit = {unit}"
+    return (
+        f"DELETE FROM capacity_rows WHERE {where};\n"
+        f"INSERT INTO capacity_rows ({cols}) SELECT {cols}"
+        f" FROM ({GAP_VIEWS_V2['capacity_use']}) WHERE {where};\n")
+
+
+def _naming(outcome: str, need: str) -> str:
+    return f"IN (SELECT id FROM contributions WHERE outcome = {outcome} AND meets = {need})"
+
+
+#: step 3's views, version 3 (frozen with m012_gap_rows): every gap row, unmatched
+#: contribution and capacity use row is kept by triggers in ``gap_rows``,
+#: ``unmatched_rows`` and ``capacity_rows``, stored in the order the analysis reads them, so
+#: the views are plain reads (bench/bench_gaps.py). The rows are those of version 2's SQL,
+#: which the public file still uses (it has no kept rows; the same rows, computed from the
+#: public tables).
+GAP_VIEWS_V3: dict[str, str] = {
+    **GAP_VIEWS_V2,
+    "gaps": f"SELECT {', '.join(GAP_COLUMNS)} FROM gap_rows WHERE basis = 'firm'",
+    "gaps_counting_likely":
+        f"SELECT {', '.join(GAP_COLUMNS)} FROM gap_rows WHERE basis = 'likely'",
+    "unmatched_contributions": f"SELECT {', '.join(UNMATCHED_COLUMNS)} FROM unmatched_rows",
+    "capacity_use": f"SELECT {', '.join(CAPACITY_COLUMNS)} FROM capacity_rows",
+}
+#: the views m012 makes plain reads of kept rows
+KEPT_VIEWS = ("gaps", "gaps_counting_likely", "unmatched_contributions", "capacity_use")
+
+#: the triggers of m010 that kept ``outcome_totals`` from the gaps views; m012 puts the
+#: refresh of the kept gap rows before theirs, in one trigger per write
+_OUTCOME_TRIGGERS_V1 = (
+    "outcome_totals_need_totals_insert", "outcome_totals_need_totals_update",
+    "outcome_totals_need_update", "outcome_totals_need_delete", "outcome_totals_gap_insert",
+    "outcome_totals_gap_update", "outcome_totals_gap_delete")
+
+
+def m012_gap_rows(db: Database) -> None:
+    """Every row of the gaps views (both bases), of unmatched contributions and of capacity
+    use kept by triggers in the same transaction as every write, in the order the analysis
+    reads them (by outcome, essential first, need; by outcome and contribution; by partner,
+    kind and unit), so ``partnership gaps`` reads them as they are stored instead of
+    joining needs, totals and gap states, scanning every contribution and rounding every
+    capacity's figures again (bench/bench_gaps.py). Existing files are filled from
+    the views of version 2, which then read the kept rows. The columns have no declared
+    type, so a value is stored as the computing SQL gave it (0 stays 0, not 0.0)."""
+    gap_cols = ", ".join(GAP_COLUMNS).replace("outcome,", "outcome NOT NULL,", 1).replace(
+        "need,", "need NOT NULL,", 1).replace("essential,", "essential NOT NULL,", 1)
+    unmatched_cols = ", ".join(UNMATCHED_COLUMNS).replace(
+        "contribution,", "contribution NOT NULL,", 1).replace("outcome,", "outcome NOT NULL,", 1)
+    # one statement at a time: sqlite-utils' executescript splits long scripts slowly
+    statements = [
+        f"""CREATE TABLE gap_rows (
+            basis TEXT NOT NULL CHECK (basis IN ('firm', 'likely')),
+            {gap_cols},
+            PRIMARY KEY (basis, outcome, essential DESC, need)
+        ) WITHOUT ROWID""",
+        f"""CREATE TABLE unmatched_rows (
+            {unmatched_cols},
+            PRIMARY KEY (outcome, contribution)
+        ) WITHOUT ROWID""",
+        f"""CREATE TABLE capacity_rows (
+            {", ".join(CAPACITY_COLUMNS).replace("unit,", "unit NOT NULL,", 1).replace(
+                "kind,", "kind NOT NULL,", 1).replace("partner,", "partner NOT NULL,", 1)},
+            PRIMARY KEY (partner, kind, unit)
+        ) WITHOUT ROWID""",
+        *_statements(gap_rows_refresh_v1("outcome", "need")),
+        *_statements(unmatched_rows_refresh_v1("outcome", "contribution")),
+        *_statements(capacity_rows_refresh_v1("partner", "kind", "unit")),
+        *(f"DROP VIEW {name}" for name in KEPT_VIEWS),
+        *(f"DROP TRIGGER {name}" for name in _OUTCOME_TRIGGERS_V1),
+        *(f"CREATE VIEW [{name}] AS {GAP_VIEWS_V3[name]}" for name in KEPT_VIEWS),
+    ]
+    gap = gap_rows_refresh_v1
+
+    def outcome(expr: str) -> str:
+        return OUTCOME_TOTALS_REFRESH_V1.format(outcome=expr)
+
+    def unmatched(outcome: str, need: str) -> str:
+        return unmatched_rows_refresh_v1(outcome, _naming(outcome, need))
+
+    def capacity(row: str) -> str:
+        return capacity_rows_refresh_v1(f"{row}.partner", f"{row}.kind", f"{row}.unit")
+
+    triggers = {
+        "gap_rows_need_totals_insert AFTER INSERT ON need_totals":
+            gap("NEW.outcome", "NEW.need") + outcome("NEW.outcome"),
+        "gap_rows_need_totals_update AFTER UPDATE ON need_totals":
+            gap("OLD.outcome", "OLD.need") + gap("NEW.outcome", "NEW.need")
+            + outcome("OLD.outcome") + outcome("NEW.outcome"),
+        "gap_rows_need_insert AFTER INSERT ON needs":
+            gap("NEW.outcome", "NEW.slug") + outcome("NEW.outcome")
+            + unmatched("NEW.outcome", "NEW.slug"),
+        "gap_rows_need_update AFTER UPDATE ON needs":
+            gap("OLD.outcome", "OLD.slug") + gap("NEW.outcome", "NEW.slug")
+            + outcome("OLD.outcome") + outcome("NEW.outcome")
+            + unmatched("OLD.outcome", "OLD.slug") + unmatched("NEW.outcome", "NEW.slug"),
+        "gap_rows_need_delete AFTER DELETE ON needs":
+            gap("OLD.outcome", "OLD.slug") + outcome("OLD.outcome")
+            + unmatched("OLD.outcome", "OLD.slug"),
+        "gap_rows_gap_insert AFTER INSERT ON gap_states":
+            gap("NEW.outcome", "NEW.need") + outcome("NEW.outcome"),
+        "gap_rows_gap_update AFTER UPDATE ON gap_states":
+            gap("OLD.outcome", "OLD.need") + gap("NEW.outcome", "NEW.need")
+            + outcome("OLD.outcome") + outcome("NEW.outcome"),
+        "gap_rows_gap_delete AFTER DELETE ON gap_states":
+            gap("OLD.outcome", "OLD.need") + outcome("OLD.outcome"),
+        "unmatched_rows_contribution_insert AFTER INSERT ON contributions":
+            unmatched_rows_refresh_v1("NEW.outcome", "NEW.id"),
+        "unmatched_rows_contribution_update AFTER UPDATE ON contributions":
+            "DELETE FROM unmatched_rows WHERE outcome = OLD.outcome AND contribution = OLD.id;\n"
+            + unmatched_rows_refresh_v1("NEW.outcome", "NEW.id"),
+        "unmatched_rows_contribution_delete AFTER DELETE ON contributions":
+            "DELETE FROM unmatched_rows WHERE outcome = OLD.outcome AND contribution = OLD.id;\n",
+        # capacity_totals is kept per capacity by m011's triggers (on contributions and
+        # capacities); an amount changed touches only the capacity
+        "capacity_rows_totals_insert AFTER INSERT ON capacity_totals":
+            capacity("NEW"),
+        "capacity_rows_totals_update AFTER UPDATE ON capacity_totals":
+            capacity("OLD") + capacity("NEW"),
+        "capacity_rows_totals_delete AFTER DELETE ON capacity_totals":
+            capacity("OLD"),
+        "capacity_rows_capacity_insert AFTER INSERT ON capacities":
+            capacity("NEW"),
+        "capacity_rows_capacity_update AFTER UPDATE ON capacities":
+            capacity("OLD") + capacity("NEW"),
+        "capacity_rows_capacity_delete AFTER DELETE ON capacities":
+            capacity("OLD"),
+    }
+    statements += [f"CREATE TRIGGER {head} BEGIN\n{body}END" for head, body in triggers.items()]
+    for statement in statements:
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a script of this module (each ends with ';' and a new line)."""
+    return [s for s in script.split(";\n") if s.strip()]

@@ -8,8 +8,11 @@ from typing import Any
 from partnership.publicdata import PublicData, PublicQuery, described
 from partnership.records import entity_of
 
-#: the views of the analysis stored as tables in the public file
-PER_NEED = ("gaps", "gaps_counting_likely")
+#: the views of the analysis stored as tables in the public file: none. The per-need views
+#: read each need's totals and state by key, so a page of one, and its count, takes about
+#: as long as a stored table's (measured at 25,000 needs), and the file holds no second
+#: and third copy of every need (``where_are_the_gaps``, linked from the home page, is)
+PER_NEED: tuple[str, ...] = ()
 
 
 def public_data() -> list[PublicData | PublicQuery]:
@@ -19,8 +22,7 @@ def public_data() -> list[PublicData | PublicQuery]:
     items = [
         *(PublicData.of_model(cls) for cls in MODELS if entity_of(cls).public),
         *(PublicData(name=name, kind="table", copy=columns) for name, columns in TOTALS_TABLES.items()),
-        # the per-need views are stored as tables (indexed by outcome): a page of a view
-        # recomputes all 10,000 needs to count them; the public file never changes
+        # views in the public file, computed from its copies of the tables (see PER_NEED)
         *(PublicData(name=name, sql=sql, materialise=name in PER_NEED,
                      index=("outcome",) if name in PER_NEED else ())
           for name, sql in GAP_VIEWS_V2.items()),

@@ -28,19 +28,24 @@ let a partner pretend it can do what it can't."
 
 The analysis is SQL views (``gaps``, ``outcome_verdicts``, their ``_counting_likely``
 twins, ``capacity_use`` and ``unmatched_contributions``; see
-:data:`partnership.gaps.migrations.GAP_VIEWS_V2`) over the needs, gap states, capacities and
-the ``need_totals`` and ``capacity_totals`` tables that triggers keep in step with every
-write of a contribution, need or capacity (so the analysis reads one row per need and per
-capacity, not every contribution). A dashboard page or a check is
-a query, not a Python loop; the same views, and the totals, are published.
+:data:`partnership.gaps.migrations.GAP_VIEWS_V3`) over tables that triggers keep in step
+with every write of a contribution, need, gap state or capacity: ``need_totals``,
+``outcome_totals`` and ``capacity_totals``, and the rows themselves of every gap (both
+bases), unmatched contribution and capacity use (``gap_rows``, ``unmatched_rows``,
+``capacity_rows``, stored in the order they are read). So the analysis reads stored
+rows, one per need, outcome, capacity and unmatched contribution, and computes nothing. A
+dashboard page or a check is a query, not a Python loop; the public file gets the same
+rows from the computing SQL of
+:data:`~partnership.gaps.migrations.GAP_VIEWS_V2` over its copies of the public tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, SupportsIndex, overload
 
 import attrs
 from attrs import define, field
@@ -54,7 +59,7 @@ if TYPE_CHECKING:
     from ..api import Partnership
 
 __all__ = [
-    "GapStatus", "Cover", "Verdict", "Need", "Capacity", "GapState", "Gaps", "Analysis",
+    "GapStatus", "Cover", "Verdict", "Need", "Capacity", "GapState", "Gaps", "Analysis", "Row",
     "MODELS", "VIEWS",
 ]
 
@@ -225,34 +230,140 @@ def _capacity_in_a_unit_used(p: Partnership, c: Capacity) -> None:
 # -- the library API ------------------------------------------------------------------------
 
 #: the views of the analysis (see partnership.schema); the public database gets the same
-from .migrations import GAP_VIEWS_V2 as VIEWS  # noqa: E402
+from .migrations import GAP_VIEWS_V3 as VIEWS  # noqa: E402
+
+#: the 0/1 columns of the views that the library gives as booleans
+_BOOLS = ("essential", "killer", "over_committed")
+
+
+class Row(tuple[Any, ...]):
+    """One row of a view of the analysis, as light as the tuple SQLite returns (no dict is
+    made per row): its values in the view's column order, read by column name as from a
+    dict (``row["need"]``, ``row.get(...)``, ``keys()``, ``items()``, ``dict(row)``), with
+    the 0/1 flag columns (essential, killer, over_committed) read as booleans.
+    :meth:`as_dict` gives the plain dict (what JSON is written from). Being a tuple,
+    iterating it and ``in`` see its values, as for any tuple."""
+
+    __slots__ = ()
+    #: the columns, in order (set on the class made for each query's columns)
+    names: ClassVar[tuple[str, ...]] = ()
+    _index: ClassVar[dict[str, int]] = {}
+    _flags: ClassVar[tuple[str, ...]] = ()
+
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> Any: ...
+    @overload
+    def __getitem__(self, key: slice) -> tuple[Any, ...]: ...
+
+    def __getitem__(self, key: str | SupportsIndex | slice) -> Any:
+        if isinstance(key, str):
+            value = tuple.__getitem__(self, self._index[key])
+            return bool(value) if key in self._flags else value
+        return tuple.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._index else default
+
+    def keys(self) -> tuple[str, ...]:
+        return self.names
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return ((name, self[name]) for name in self.names)
+
+    def as_dict(self) -> dict[str, Any]:
+        row = dict(zip(self.names, self, strict=True))
+        for name in self._flags:
+            row[name] = bool(row[name])
+        return row
+
+
+@cache
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    """The :class:`Row` class of one set of columns (made once per set)."""
+    index = {name: i for i, name in enumerate(names)}
+    return type("Row", (Row,), {"__slots__": (), "names": names, "_index": index,
+                                "_flags": tuple(n for n in names if n in _BOOLS)})
+
+
+class Rows(Sequence[Row]):
+    """The rows of one view, kept as the tuples SQLite returned; each is read as a
+    :class:`Row` (made when it is read: a row that is only counted costs nothing more).
+
+    Plain tuples of strings and numbers are ones Python's garbage collector soon stops
+    looking at; 22,000 tuple subclasses (or dicts holding booleans) it would walk again
+    at every collection, which made the whole analysis half again slower."""
+
+    __slots__ = ("_cls", "_data")
+
+    def __init__(self, cls: type[Row], data: list[tuple[Any, ...]]) -> None:
+        self._cls = cls
+        self._data = data
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._cls.names
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> Rows: ...
+
+    def __getitem__(self, i: int | slice) -> Row | Rows:
+        if isinstance(i, slice):
+            return Rows(self._cls, self._data[i])
+        return self._cls(self._data[i])
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self._cls, self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rows):
+            return self.names == other.names and self._data == other._data
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows of {', '.join(self.names)}>"
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Every row as a plain dict, its flag columns as booleans (what JSON is made of)."""
+        rows: list[dict[str, Any]] = list(map(dict, map(zip, repeat(self.names), self._data)))
+        for name in self._cls._flags:
+            for r in rows:
+                r[name] = bool(r[name])
+        return rows
 
 
 @define(kw_only=True)
 class Analysis:
-    """The whole of step 3 at once: every gap, the verdict per outcome, capacity use."""
+    """The whole of step 3 at once: every gap, the verdict per outcome, capacity use and
+    unmatched contributions, each a sequence of :class:`Row` objects (read like dicts;
+    :meth:`to_dict` gives them as dicts, for JSON)."""
 
     #: "firm" (only firm contributions count) or "likely" (firm and likely ones count)
     basis: str
-    gaps: list[dict[str, Any]]
-    verdicts: list[dict[str, Any]]
-    capacity: list[dict[str, Any]]
-    unmatched: list[dict[str, Any]]
+    gaps: Rows
+    verdicts: Rows
+    capacity: Rows
+    unmatched: Rows
 
     @property
-    def killers(self) -> list[dict[str, Any]]:
+    def killers(self) -> list[Row]:
         return [g for g in self.gaps if g["killer"]]
 
     @property
-    def over_committed(self) -> list[dict[str, Any]]:
+    def over_committed(self) -> list[Row]:
         return [c for c in self.capacity if c["over_committed"]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"basis": self.basis, "verdicts": self.verdicts, "gaps": self.gaps,
-                "capacity": self.capacity, "unmatched": self.unmatched}
-
-
-_BOOLS = ("essential", "killer", "over_committed")
+        return {"basis": self.basis, "verdicts": self.verdicts.dicts(), "gaps": self.gaps.dicts(),
+                "capacity": self.capacity.dicts(), "unmatched": self.unmatched.dicts()}
 
 
 def _rows(p: Partnership, sql: str, params: Any = ()) -> list[dict[str, Any]]:
@@ -267,6 +378,13 @@ def _rows(p: Partnership, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         for r in rows:
             r[name] = bool(r[name])
     return rows
+
+
+def _row_objects(p: Partnership, sql: str, params: Any = ()) -> Rows:
+    """The rows of ``sql``, read as :class:`Row` objects."""
+    cursor = p.store.conn.execute(sql, params)
+    data = cursor.fetchall()
+    return Rows(_row_class(tuple(d[0] for d in cursor.description or ())), data)
 
 
 class Gaps:
@@ -399,85 +517,100 @@ class Gaps:
     # -- the analysis ---------------------------------------------------------------------
 
     def rebuild_totals(self) -> None:
-        """Recompute the running totals the views read from scratch (they are kept by
-        triggers on every write, so this is only a repair, e.g. after editing the file by
-        hand with foreign tools)."""
+        """Recompute from scratch the running totals and the kept rows the views read (they
+        are kept by triggers on every write, so this is only a repair, e.g. after editing
+        the file by hand with foreign tools)."""
         from .migrations import (
             CAPACITY_TOTALS_REFRESH_V1,
             NEED_TOTALS_REFRESH_V1,
             OUTCOME_TOTALS_REFRESH_V1,
+            capacity_rows_refresh_v1,
+            gap_rows_refresh_v1,
+            unmatched_rows_refresh_v1,
         )
 
         conn = self.p.store.conn
         with self.p.store.transaction():
-            conn.execute("DELETE FROM outcome_totals")
-            conn.execute("DELETE FROM need_totals")
-            conn.execute("DELETE FROM capacity_totals")
+            for table in ("outcome_totals", "need_totals", "capacity_totals", "gap_rows",
+                          "unmatched_rows", "capacity_rows"):
+                conn.execute(f"DELETE FROM {table}")
+            # the need totals first (their triggers refresh each need's rows as they go),
+            # then every kept row and outcome total again from them, all at once
             script = (NEED_TOTALS_REFRESH_V1.format(outcome="n.outcome", need="n.slug")
+                      + gap_rows_refresh_v1("outcome", "need")
+                      + "DELETE FROM outcome_totals;"
                       + OUTCOME_TOTALS_REFRESH_V1.format(outcome="outcome")
                       + CAPACITY_TOTALS_REFRESH_V1.format(partner="k.partner", kind="k.kind",
-                                                          unit="k.unit"))
+                                                          unit="k.unit")
+                      + capacity_rows_refresh_v1("partner", "kind", "unit")
+                      + unmatched_rows_refresh_v1("outcome", "contribution"))
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-
 
     @staticmethod
     def _basis(count_likely: bool) -> str:
         return "likely" if count_likely else "firm"
 
-    def gaps(self, *, outcome: str | None = None, count_likely: bool = False) -> list[dict[str, Any]]:
-        """Every need with what is met, its gap, cover, state and whether it kills."""
-        sql = f"SELECT * FROM {'gaps_counting_likely' if count_likely else 'gaps'}"
-        params: list[Any] = []
+    def _query(self, view: str, order: str, *, outcome: str | None = None,
+               partner: str | None = None) -> tuple[str, list[Any]]:
+        """The SQL and parameters of one view of the analysis, in its order."""
+        sql, params = f"SELECT * FROM {view}", []
         if outcome is not None:
             self.p.outcomes.get(outcome)
             sql += " WHERE outcome = ?"
             params.append(outcome)
-        return _rows(self.p, sql + " ORDER BY outcome, essential DESC, need", params)
+        if partner is not None:
+            self.p.partners.get(partner)
+            sql += " WHERE partner = ?"
+            params.append(partner)
+        return f"{sql} ORDER BY {order}", params
+
+    def _gaps_query(self, outcome: str | None, count_likely: bool) -> tuple[str, list[Any]]:
+        # the order gap_rows is stored in: no sorting
+        return self._query("gaps_counting_likely" if count_likely else "gaps",
+                           "outcome, essential DESC, need", outcome=outcome)
+
+    def _verdicts_query(self, outcome: str | None, count_likely: bool) -> tuple[str, list[Any]]:
+        return self._query("outcome_verdicts_counting_likely" if count_likely
+                           else "outcome_verdicts", "outcome", outcome=outcome)
+
+    def _capacity_query(self, partner: str | None) -> tuple[str, list[Any]]:
+        return self._query("capacity_use", "partner, kind, unit", partner=partner)
+
+    def _unmatched_query(self, outcome: str | None) -> tuple[str, list[Any]]:
+        # the order unmatched_rows is stored in: no sorting
+        return self._query("unmatched_contributions", "outcome, contribution", outcome=outcome)
+
+    def gaps(self, *, outcome: str | None = None, count_likely: bool = False) -> list[dict[str, Any]]:
+        """Every need with what is met, its gap, cover, state and whether it kills."""
+        return _rows(self.p, *self._gaps_query(outcome, count_likely))
 
     def verdicts(self, *, outcome: str | None = None, count_likely: bool = False) -> list[dict[str, Any]]:
         """The verdict of each outcome (on-course, at-risk, reboot, no-needs) with counts."""
-        sql = ("SELECT * FROM "
-               f"{'outcome_verdicts_counting_likely' if count_likely else 'outcome_verdicts'}")
-        params: list[Any] = []
-        if outcome is not None:
-            self.p.outcomes.get(outcome)
-            sql += " WHERE outcome = ?"
-            params.append(outcome)
-        return _rows(self.p, sql + " ORDER BY outcome", params)
+        return _rows(self.p, *self._verdicts_query(outcome, count_likely))
 
     def verdict(self, outcome: str, *, count_likely: bool = False) -> Verdict:
         return Verdict(self.verdicts(outcome=outcome, count_likely=count_likely)[0]["verdict"])
 
     def capacity_use(self, *, partner: str | None = None) -> list[dict[str, Any]]:
         """Each declared capacity with what the partner's contributions use of it."""
-        sql, params = "SELECT * FROM capacity_use", []
-        if partner is not None:
-            self.p.partners.get(partner)
-            sql += " WHERE partner = ?"
-            params.append(partner)
-        return _rows(self.p, sql + " ORDER BY partner, kind, unit", params)
+        return _rows(self.p, *self._capacity_query(partner))
 
     def unmatched(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
         """Contributions that count toward no need, and why."""
-        sql, params = "SELECT * FROM unmatched_contributions", []
-        if outcome is not None:
-            self.p.outcomes.get(outcome)
-            sql += " WHERE outcome = ?"
-            params.append(outcome)
-        # "+outcome": sort the matching rows rather than walk every contribution through
-        # the outcome index in that order (a random read of each row; half again slower)
-        return _rows(self.p, sql + " ORDER BY +outcome, contribution", params)
+        return _rows(self.p, *self._unmatched_query(outcome))
 
     def analysis(self, *, outcome: str | None = None, count_likely: bool = False) -> Analysis:
-        """Every gap, every verdict, capacity use and unmatched contributions, at once."""
+        """Every gap, every verdict, capacity use and unmatched contributions, at once, as
+        :class:`Row` objects (the same rows and values as :meth:`gaps`, :meth:`verdicts`,
+        :meth:`capacity_use` and :meth:`unmatched`, without a dict per row)."""
         return Analysis(
             basis=self._basis(count_likely),
-            gaps=self.gaps(outcome=outcome, count_likely=count_likely),
-            verdicts=self.verdicts(outcome=outcome, count_likely=count_likely),
-            capacity=self.capacity_use(),
-            unmatched=self.unmatched(outcome=outcome),
+            gaps=_row_objects(self.p, *self._gaps_query(outcome, count_likely)),
+            verdicts=_row_objects(self.p, *self._verdicts_query(outcome, count_likely)),
+            capacity=_row_objects(self.p, *self._capacity_query(None)),
+            unmatched=_row_objects(self.p, *self._unmatched_query(outcome)),
         )
 
 
