@@ -10,10 +10,14 @@ Datasette metadata beside the file is written by :mod:`partnership.reporting.met
 
 Safety, by construction:
 
-* the file is built in a scratch file in the target's folder, written compact into a
-  temporary file by ``VACUUM INTO`` (never in WAL) and moved into place with
-  :func:`os.replace`, so a reader never sees half a database and a failure leaves any
-  old public file as it was;
+* the public tables are copied into a private scratch file in the target's folder and
+  reduced there to what may be published (log entries of records that are not public
+  become counts, refused links are blanked); one ``VACUUM INTO`` writes them, compact
+  and with nothing deleted left in them, into a temporary file beside the target (never
+  in WAL), which is then only added to (the findings, the news, the views and the
+  materialised tables) and moved into place with :func:`os.replace`, so a reader never
+  sees half a database and a failure leaves any old public file as it was; both files
+  are readable by their owner only until the public file is complete;
 * the working database is attached read-only while the tables are copied and detached
   before any view or plugin SQL runs, so views and plugins can only see public data;
 * publishing onto the working database itself (by any name) is refused, and so is
@@ -36,7 +40,7 @@ import attrs
 from .. import outfiles
 from ..changelog import publish_changes
 from ..errors import NoDatabase, ValidationError
-from ..publicdata import PrivateDataGuard, PublicData, PublishError
+from ..publicdata import PrivateDataGuard, PublicData, PublicQuery, PublishError
 from .metadata import LICENCE_NAMES, default_metadata_path, is_generated_metadata, write_metadata
 from .truth import write_findings, write_news
 
@@ -131,9 +135,13 @@ def _copy_table(conn: sqlite3.Connection, table: str, allowed: tuple[str, ...],
     if pks:
         decls.append(f"PRIMARY KEY ({', '.join(_quote(k) for k in pks)})")
     cols = ", ".join(_quote(n) for n in names)
-    conn.execute(f"CREATE TABLE main.{_quote(table)} ({', '.join(decls)})"
-                 + (" WITHOUT ROWID" if without_rowid else ""))
-    conn.execute(f"INSERT INTO main.{_quote(table)} ({cols}) SELECT {cols} FROM src.{_quote(table)}")
+    definition = f"{_quote(table)} ({', '.join(decls)})" + (" WITHOUT ROWID" if without_rowid else "")
+    conn.execute(f"CREATE TABLE main.{definition}")
+    # in key order when the key is the rowid (a table stored by its key is in key order
+    # whatever the order of its rows; it is written page-full by VACUUM INTO)
+    order = f" ORDER BY {_quote(pks[0])}" if integer_key and not without_rowid else ""
+    count = conn.execute(f"INSERT INTO main.{_quote(table)} ({cols}) "
+                         f"SELECT {cols} FROM src.{_quote(table)}{order}").rowcount
     # the indexes the public pages need: one per single-column reference (a row page counts
     # the rows that refer to it, and a table page filters by it) and the working
     # database's unique ones over published columns; not its other indexes, which serve
@@ -157,7 +165,7 @@ def _copy_table(conn: sqlite3.Connection, table: str, allowed: tuple[str, ...],
             f"CREATE {'UNIQUE ' if unique else ''}INDEX "
             f"main.{_quote('idx_' + table + '_' + '_'.join(idx_cols))} "
             f"ON {_quote(table)} ({', '.join(_quote(c) for c in idx_cols)})")
-    return int(conn.execute(f"SELECT count(*) FROM main.{_quote(table)}").fetchone()[0])
+    return int(count)
 
 
 def _without_rowid(conn: sqlite3.Connection, table: str) -> bool:
@@ -274,13 +282,14 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
     tmp = output.create()
     # the temporary file exists before anything is written to the working database, so a
     # folder that cannot take the public file (even one that claims to be writable) is
-    # refused with the working database untouched. The file is built in a scratch file
-    # beside it, then written compact into it by one VACUUM INTO (see _compact_into)
-    scratch = outfiles.OutputFile(target, private=True, suffix=".build.publishing",
-                                  **_target_rules(p, force))
+    # refused with the working database untouched. It is readable by its owner only until
+    # it is complete (committing it gives it the public file's permissions). The public
+    # tables are copied into a scratch file beside it first (see _copy_public)
+    stage = outfiles.OutputFile(target, private=True, suffix=".stage.publishing", **_target_rules(p, force))
     result = PublishResult(path=str(target), metadata_path=None)
     try:
-        build = scratch.create()
+        os.chmod(tmp, 0o600)
+        staging = stage.create()
         # refreshed if out of date; failed plugin metrics keep their last good values (stale)
         from ..metrics import for_publishing
 
@@ -297,51 +306,20 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
             info["licence"] = licence
         if licence_url is not None:
             info["licence_url"] = licence_url
-        conn = sqlite3.connect(_uri(build), uri=True, isolation_level=None)
+        conn = sqlite3.connect(_uri(staging), uri=True, isolation_level=None)
         try:
-            # a scratch file, thrown away on any failure: no journal on disk, no syncs
-            conn.execute("PRAGMA journal_mode = MEMORY")
-            conn.execute("PRAGMA synchronous = OFF")
-            # the working database, read-only, only while the public tables are copied
-            conn.execute("ATTACH DATABASE ? AS src", [_uri(p.store.path, "ro")])
-            conn.execute("BEGIN")
-            copies = [d for d in public if isinstance(d, PublicData) and d.copy is not None]
-            source_tables = {r[0] for r in conn.execute(
-                "SELECT name FROM src.sqlite_master WHERE type = 'table'")}
-            published = {d.name for d in copies if d.name in source_tables}
-            for item in copies:
-                if item.name not in source_tables:
-                    result.skipped[item.name] = "not in the working file"
-                    continue
-                count = _copy_table(conn, item.name, tuple(item.copy or ()), published)
-                if count is None:
-                    result.skipped[item.name] = "no publishable columns"
-                else:
-                    result.tables[item.name] = count
-            if "changes" in result.tables:
-                # entities that are not public: counts only, even in logs written with keys
-                publish_changes(conn, p.registry.hidden_labels(), "src")
-                result.tables["changes"] = conn.execute("SELECT count(*) FROM main.changes").fetchone()[0]
-            # what the public page must not leave out: the checks' findings and the latest
-            # changes in words, read while the working file is attached (reporting/truth.py)
-            write_findings(p, conn)
-            write_news(conn)
-            conn.execute("COMMIT")
-            _drop_unsafe_links(conn)
-            conn.execute("DETACH DATABASE src")
-            # from here on only the public data is reachable
-            conn.execute("BEGIN")
-            _write_site(conn, info)
-            result.tables[SITE_TABLE] = 1
-            _index_series(conn)
-            _create_derived(conn, [d for d in public if isinstance(d, PublicData) and d.copy is None],
-                            result, guard)
-            conn.execute("COMMIT")
-            conn.execute("ANALYZE")
+            _copy_public(p, conn, public, result)
+            # written compact into the public file, which from here on is only added to
             _compact_into(conn, tmp)
         finally:
             conn.close()
-        scratch.discard()
+        stage.discard()
+        conn = sqlite3.connect(_uri(tmp), uri=True, isolation_level=None)
+        try:
+            _complete(p, conn, public, info, result, guard)
+        finally:
+            conn.close()
+        _check_built(tmp)
         if meta_out is not None:
             write_metadata(tmp, meta_out, info, database=target.stem, base=metadata, robots=robots,
                            force=force, protect=[*outfiles.protected_paths(p.store.path), target],
@@ -352,17 +330,89 @@ def publish(p: Partnership, target: str | os.PathLike[str], *, metadata: str | o
                           protect=[*outfiles.protected_paths(p.store.path), target])
         output.commit()
     except BaseException:
-        scratch.discard()
+        stage.discard()
         output.discard()
         raise
     return result
 
 
+def _copy_public(p: Partnership, conn: sqlite3.Connection, public: list[PublicData | PublicQuery],
+                 result: PublishResult) -> None:
+    """Copy the public tables into the scratch database on ``conn``, and reduce them to what
+    may be published (log entries of records that are not public, refused links)."""
+    # a scratch file, thrown away on any failure: no journal on disk, no syncs
+    conn.execute("PRAGMA journal_mode = MEMORY")
+    conn.execute("PRAGMA synchronous = OFF")
+    # the working database, read-only
+    conn.execute("ATTACH DATABASE ? AS src", [_uri(p.store.path, "ro")])
+    conn.execute("BEGIN")
+    copies = [d for d in public if isinstance(d, PublicData) and d.copy is not None]
+    source_tables = {r[0] for r in conn.execute(
+        "SELECT name FROM src.sqlite_master WHERE type = 'table'")}
+    published = {d.name for d in copies if d.name in source_tables}
+    for item in copies:
+        if item.name not in source_tables:
+            result.skipped[item.name] = "not in the working file"
+            continue
+        count = _copy_table(conn, item.name, tuple(item.copy or ()), published)
+        if count is None:
+            result.skipped[item.name] = "no publishable columns"
+        else:
+            result.tables[item.name] = count
+    if "changes" in result.tables:
+        # entities that are not public: counts only, even in logs written with keys
+        publish_changes(conn, p.registry.hidden_labels(), "src")
+        result.tables["changes"] = conn.execute("SELECT count(*) FROM main.changes").fetchone()[0]
+    conn.execute("COMMIT")
+    _drop_unsafe_links(conn)
+    conn.execute("DETACH DATABASE src")
+
+
+def _complete(p: Partnership, conn: sqlite3.Connection, public: list[PublicData | PublicQuery],
+              info: dict[str, Any], result: PublishResult, guard: PrivateDataGuard | None) -> None:
+    """Add to the public file on ``conn`` (its copied tables written) what is computed:
+    the findings, the news, the site row, the views and the materialised tables."""
+    # a file thrown away on any failure: its journal in memory (a savepoint can still be
+    # rolled back), no syncs until it is complete (outfiles syncs it before the rename)
+    conn.execute("PRAGMA journal_mode = MEMORY")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    # what the public page must not leave out: the checks' findings and the latest changes
+    # in words, read while the working file is attached, read-only (reporting/truth.py)
+    conn.execute("ATTACH DATABASE ? AS src", [_uri(p.store.path, "ro")])
+    conn.execute("BEGIN")
+    write_findings(p, conn)
+    write_news(conn)
+    conn.execute("COMMIT")
+    conn.execute("DETACH DATABASE src")
+    # from here on only the public data is reachable
+    conn.execute("BEGIN")
+    _write_site(conn, info)
+    result.tables[SITE_TABLE] = 1
+    _index_series(conn)
+    _create_derived(conn, [d for d in public if isinstance(d, PublicData) and d.copy is None],
+                    result, guard)
+    conn.execute("COMMIT")
+    # the query planner's statistics, from a sample of each index (a full ANALYZE reads
+    # every row of every index, as long as copying them)
+    conn.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    conn.execute("ANALYZE")
+
+
 def _compact_into(conn: sqlite3.Connection, tmp: Path) -> None:
-    """Write the built database into the (empty) file ``tmp`` with ``VACUUM INTO``: one
-    sequential copy with every page full (tables copied row by row fill about 87% of their
-    pages), in the rollback-journal mode Datasette's immutable mode expects."""
+    """Write the database on ``conn`` into the (empty) file ``tmp`` with ``VACUUM INTO``:
+    one sequential copy with every page full (tables stored by their key, filled row by
+    row, fill about 87% of their pages) and nothing deleted left in it."""
     conn.execute("VACUUM INTO ?", [str(tmp)])
+
+
+#: rows of each index ANALYZE reads (``PRAGMA analysis_limit``)
+ANALYSIS_LIMIT = 1000
+
+
+def _check_built(tmp: Path) -> None:
+    """The built file, opened afresh, is in the rollback-journal mode Datasette's immutable
+    mode expects (never WAL)."""
     check = sqlite3.connect(_uri(tmp, "ro"), uri=True)
     try:
         mode = check.execute("PRAGMA journal_mode").fetchone()[0]

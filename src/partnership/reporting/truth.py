@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..checks import Severity
+from ..checks import Finding, Severity
 
 if TYPE_CHECKING:
     from ..api import Partnership
@@ -136,29 +137,44 @@ def scrub(text: str, words: list[str]) -> str:
 
 def public_findings(p: Partnership, conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """The problems and warnings of ``partnership check``, as the public may read them."""
+    return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in _finding_rows(p, conn)]
+
+
+def _finding_rows(p: Partnership, conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """:func:`public_findings` as rows of :data:`FINDING_COLUMNS`: problems first, then
+    warnings, each by step (none last), rule and subject, numbered from 1."""
     scrubber = Scrubber(_private_words(conn, p))
-    rank = {Severity.PROBLEM: 0, Severity.WARNING: 1}
-    findings = [f for f in p.check() if f.severity in rank]
-    findings.sort(key=lambda f: (rank[f.severity], f.step or 99, f.rule, f.subject))
-    rows = []
-    for number, f in enumerate(findings, 1):
-        subject = scrubber.scrub(f.subject)
-        if subject.startswith("person "):
-            subject = "a person"
-        rows.append({"id": number, "step": f.step or None, "severity": str(f.severity),
-                     "rule": f.rule, "subject": subject, "message": scrubber.scrub(f.message)})
+    problems: list[Finding] = []
+    warnings: list[Finding] = []
+    for f in p.check():
+        if f.severity == Severity.PROBLEM:
+            problems.append(f)
+        elif f.severity == Severity.WARNING:
+            warnings.append(f)
+    rows: list[tuple[Any, ...]] = []
+    subjects: dict[str, str] = {}  # a subject has many findings ("outcome outcome-7")
+    for severity, found in ((str(Severity.PROBLEM), problems), (str(Severity.WARNING), warnings)):
+        found.sort(key=lambda f: (f.step or 99, f.rule, f.subject))  # (stable, as check's order)
+        for f in found:
+            subject = subjects.get(f.subject)
+            if subject is None:
+                subject = scrubber.scrub(f.subject)
+                if subject.startswith("person "):
+                    subject = "a person"
+                subjects[f.subject] = subject
+            rows.append((len(rows) + 1, f.step or None, severity, f.rule, subject,
+                         scrubber.scrub(f.message)))
     return rows
 
 
 def write_findings(p: Partnership, conn: sqlite3.Connection) -> int:
     """Write the public findings into ``temp.partnership_findings`` on ``conn`` (the
     publishing connection, with the working file attached as ``src``)."""
-    rows = public_findings(p, conn)
+    rows = _finding_rows(p, conn)
     conn.execute(f"DROP TABLE IF EXISTS temp.{FINDINGS_TEMP}")
     conn.execute(f"CREATE TEMP TABLE {FINDINGS_TEMP} (id INTEGER PRIMARY KEY, step INTEGER, "
                  "severity TEXT NOT NULL, rule TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL)")
-    conn.executemany(f"INSERT INTO temp.{FINDINGS_TEMP} VALUES (?, ?, ?, ?, ?, ?)",
-                     [[r[c] for c in FINDING_COLUMNS] for r in rows])
+    conn.executemany(f"INSERT INTO temp.{FINDINGS_TEMP} VALUES (?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
 
 
@@ -167,14 +183,14 @@ def write_news(conn: sqlite3.Connection, *, limit: int = NEWS_CHANGES) -> int:
     ``temp.partnership_news`` on ``conn``, after ``main.changes`` has been copied and
     reduced (entries of records that are not public are counts) and while the working
     file is attached as ``src`` (its entries' data give the words)."""
-    from ..narrative import read_names, stories
+    from ..narrative import stories
 
     conn.execute(f"DROP TABLE IF EXISTS temp.{NEWS_TEMP}")
     conn.execute(f"CREATE TEMP TABLE {NEWS_TEMP} (id INTEGER PRIMARY KEY, at TEXT, day TEXT, text TEXT, "
                  "changes INTEGER, action TEXT, entity TEXT, first_change INTEGER, last_change INTEGER)")
     if not conn.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'changes'").fetchone():
         return 0
-    names = read_names(conn)  # the public file's own tables: public names only
+    names = PublicNames(conn)  # the public file's own tables: public names only
     cur = conn.execute(
         """SELECT m.id, m.at, m.action, m.entity, m.key, m.summary,
                   CASE WHEN m.key = '-' THEN NULL ELSE s.data END AS data
@@ -188,3 +204,106 @@ def write_news(conn: sqlite3.Connection, *, limit: int = NEWS_CHANGES) -> int:
         [[n, s.at, s.at[:10], s.text, s.count, s.action, s.entity, s.first_id, s.last_id]
          for n, s in enumerate(told, 1)])
     return len(told)
+
+
+class PublicNames(Mapping[str, Mapping[Any, str]]):
+    """The names :func:`partnership.narrative.stories` asks for, read from the public tables
+    (``main``) of ``conn`` one at a time, when asked: the same names as
+    :func:`partnership.narrative.read_names` gives, without reading every name of every
+    table first (at 10,000 indicators and 25,000 needs that costs more than wording the
+    :data:`NEWS_CHANGES` newest entries)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        from ..narrative import NAME_SOURCES
+
+        self.conn = conn
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type IN ('table', 'view')")}
+        self._lookups: dict[str, Mapping[Any, str]] = {
+            kind: _NameLookup(conn, table, key, name) if table in tables else {}
+            for kind, (table, key, name) in NAME_SOURCES.items()}
+        self._lookups["need"] = _NeedLookup(conn) if "needs" in tables else {}
+
+    def __getitem__(self, kind: str) -> Mapping[Any, str]:
+        return self._lookups[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lookups)
+
+    def __len__(self) -> int:
+        return len(self._lookups)
+
+
+class _NameLookup(Mapping[Any, str]):
+    """One kind's names (see :class:`PublicNames`): ``get(key)`` finds what
+    ``read_names`` maps ``key`` to: the name of the row whose key is ``key``, or whose key
+    is not text and reads as ``key`` (ids arrive as text in change-log keys); never None."""
+
+    def __init__(self, conn: sqlite3.Connection, table: str, key: str, name: str) -> None:
+        self.conn = conn
+        self.sql = f'SELECT "{key}", "{name}" FROM main."{table}" WHERE "{key}" = ?'
+        self.cache: dict[Any, str | None] = {}
+
+    def _find(self, key: Any) -> str | None:
+        if key in self.cache:
+            return self.cache[key]
+        found = None
+        try:
+            # SQLite's comparison finds every candidate (and, by a column's collation or
+            # affinity, perhaps more); Python's equality decides, as the dictionary did
+            for k, v in self.conn.execute(self.sql, [key]).fetchall():
+                if v is not None and (k == key or (not isinstance(k, str) and str(k) == key)):
+                    found = v
+        except (sqlite3.Error, OverflowError):  # an older file without the column; a key too big
+            found = None
+        self.cache[key] = found
+        return found
+
+    def __getitem__(self, key: Any) -> str:
+        found = self._find(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __bool__(self) -> bool:
+        return True  # (without counting the rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def _all(self) -> dict[Any, str]:
+        select = self.sql.rsplit(" WHERE ", 1)[0]
+        rows = self.conn.execute(select).fetchall()
+        found = {k: v for k, v in rows if v is not None}
+        found.update({str(k): v for k, v in rows if v is not None and not isinstance(k, str)})
+        return found
+
+
+class _NeedLookup(_NameLookup):
+    """The needs' descriptions, keyed "outcome/need" as the change log writes them."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn, "needs", "outcome", "description")
+        self.sql = 'SELECT outcome, slug, description FROM main.needs WHERE outcome = ? AND slug = ?'
+
+    def _find(self, key: Any) -> str | None:
+        if key in self.cache:
+            return self.cache[key]
+        found = None
+        if isinstance(key, str):
+            try:
+                for at in [i for i, c in enumerate(key) if c == "/"]:
+                    for o, n, d in self.conn.execute(self.sql, [key[:at], key[at + 1:]]).fetchall():
+                        if d and f"{o}/{n}" == key:
+                            found = d
+            except sqlite3.Error:
+                found = None
+        self.cache[key] = found
+        return found
+
+    def _all(self) -> dict[Any, str]:
+        return {f"{o}/{n}": d for o, n, d in self.conn.execute(
+            "SELECT outcome, slug, description FROM main.needs") if d}
