@@ -28,7 +28,11 @@ show for the smallest useful page of the same file, so any extra time is ours.
   (``?outcome=`` and ``?_sort_desc=`` are two kinds), a row page once per table, and the
   database page. p95 against the partners page's p95; target <= 2x each. The p50 ratio is
   printed beside it, and flagged when only the p95 holds: on a shared machine one stall
-  in the baseline's tail can flatter a p95 ratio.
+  in the baseline's tail can flatter a p95 ratio. Beside them, where Linux gives it, the
+  server's CPU time per request of each page (all its threads, read from
+  ``/proc/PID/task/*/schedstat`` around each request, mean of the warm requests) against
+  the partners page's: time on a core only, so other work on a shared machine does not
+  inflate it as it inflates wall-time percentiles.
 """
 
 from __future__ import annotations
@@ -173,6 +177,22 @@ class Server:
             raise SystemExit(f"{path} answered {answer.status}")
         return ms, body
 
+    def cpu_ns(self) -> int | None:
+        """CPU time the server process has used so far, all its threads (SQL runs on
+        Datasette's threads), in nanoseconds: Linux's per-thread ``schedstat``, which
+        counts time on a core only, so other work on a shared machine does not inflate
+        it. None where the kernel does not give it."""
+        total = 0
+        try:
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                try:
+                    total += int((task / "schedstat").read_text().split()[0])
+                except (FileNotFoundError, ProcessLookupError):
+                    continue  # a thread that has just ended
+        except OSError:
+            return None
+        return total or None
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -271,9 +291,15 @@ def main() -> None:
                 for _ in range(5):
                     server.get(path)
             warm: dict[str, list[float]] = {path: [] for path in pages}
+            cpu: dict[str, int] = {path: 0 for path in pages}
+            has_cpu = server.cpu_ns() is not None
             for _ in range(args.requests):
                 for path in pages:
+                    before = server.cpu_ns() if has_cpu else None
                     warm[path].append(server.get(path)[0])
+                    after = server.cpu_ns() if has_cpu else None
+                    if before is not None and after is not None:
+                        cpu[path] += max(after - before, 0)
         finally:
             server.stop()
 
@@ -287,7 +313,12 @@ def main() -> None:
           f"({base50:.1f} ms): {first_home / base50:.1f}x")
     print(f"warm ({args.requests} requests per page after 5 warm-up, round-robin over one "
           f"keep-alive connection):")
-    print(f"  {'page':56} {'p50 ms':>8} {'p95 ms':>8} {'p50 x':>7} {'p95 x':>7}")
+    base_cpu = cpu[BASELINE] / 1e6 / args.requests if has_cpu else 0.0
+    if has_cpu:
+        print(f"  server CPU per request (mean over the {args.requests}, all threads) of the "
+              f"partners page: {base_cpu:.2f} ms; 'cpu x' is each page's against it")
+    print(f"  {'page':56} {'p50 ms':>8} {'p95 ms':>8} {'p50 x':>7} {'p95 x':>7}"
+          + (f" {'cpu x':>7}" if has_cpu else ""))
     failing = []
     for path in pages:
         p50, p95 = pct(warm[path], 50), pct(warm[path], 95)
@@ -305,7 +336,10 @@ def main() -> None:
                 failing.append(path)
         if path not in ("/", BASELINE) and is_canned(path, queries):
             tail += " (canned query)"
-        print(f"  {path:56} {p50:8.1f} {p95:8.1f} {p50 / base50:6.2f}x {p95 / base95:6.2f}x  {tail}")
+        cpu_x = (f" {cpu[path] / 1e6 / args.requests / base_cpu:6.2f}x"
+                 if has_cpu and base_cpu else "")
+        print(f"  {path:56} {p50:8.1f} {p95:8.1f} {p50 / base50:6.2f}x {p95 / base95:6.2f}x"
+              f"{cpu_x}  {tail}")
     canned = [p for p in linked if is_canned(p, queries)]
     print(f"pages linked from home, one of each kind: {len(linked)} ({len(canned)} canned query "
           f"pages), over target: {', '.join(failing) if failing else 'none'}")

@@ -450,7 +450,7 @@ def _links(urls: _Urls) -> dict[str, str]:
     return {
         "outcomes": urls.table("outcomes"), "partners": urls.table("partners"),
         "contributions": urls.table("contributions"),
-        # the "see all" links go to table pages (100 rows a page, with filters, sorting and
+        # the "see all" links go to table pages (50 rows a page, with filters, sorting and
         # downloads) stored in the order of the question they answer: a canned query page
         # of the same question renders up to 1,000 rows at once (bench/bench_dashboard.py)
         "outcomes_going": urls.table("outcome_public_status"),

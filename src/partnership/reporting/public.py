@@ -171,7 +171,7 @@ def public_data() -> list[PublicData | PublicQuery]:
         # the figures are for (partnership.outcomes.status: the same SQL as the working file)
         PublicData(name="indicator_freshness", materialise=True, index=("outcome", "indicator"),
                    sql=freshness_sql(as_of)),
-        # stored in the home page's order (worst first), so its table page, 100 rows a
+        # stored in the home page's order (worst first), so its table page, 50 rows a
         # page, goes on where the home page's list of outcomes stops
         PublicData(name="outcome_public_status", materialise=True, index=("outcome", "status"),
                    sql=f"SELECT * FROM ({status_sql(as_of)}) ORDER BY {OUTCOME_ORDER}"),

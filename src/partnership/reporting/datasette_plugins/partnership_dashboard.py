@@ -123,6 +123,16 @@ async def home(datasette: Any, db: Any) -> dict[str, Any]:
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    # the rows of table, row and query pages written in Python (the site's _table.html
+    # and query.html use them when given them): the same pages, without Jinja's async
+    # cost per cell
+    from partnership.reporting.tablehtml import register
+
+    register(env)
+
+
+@hookimpl
 def register_routes(datasette: Any) -> Any:
     # the home page is served here rather than by Datasette's own index view, which
     # counts rows for every table on every request (work this page does not show);
