@@ -26,6 +26,33 @@ settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("PARTNERSHIP_HYPOTHESIS", "repeatable"))
 
+#: The test files that take longest (CPU seconds measured on 2 cores, issue 19), the one
+#: with the longest single test first. They run before every other file, so that
+#: pytest-xdist's workers (``--dist worksteal``: pyproject.toml) never end the run with
+#: one of them still going while the other worker has nothing left to do. Any other file
+#: follows, those with more ``slow`` tests first; a file's tests stay together and in order
+#: (its module fixtures are built once).
+LONGEST_FIRST = (
+    "test_scale.py", "test_inbox_browser.py", "test_browser.py", "test_readme_tour.py",
+    "test_plugin_template.py", "test_rel_faults.py", "test_boardpack.py", "test_inbox_site.py",
+    "test_spreadsheets.py", "test_site_security.py", "test_rel_hostile.py", "test_hostile.py",
+    "test_publish.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first (see :data:`LONGEST_FIRST`); the same order in every worker."""
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+
+    def weight(path: Path) -> tuple[int, int]:
+        if path.name in LONGEST_FIRST:
+            return (0, LONGEST_FIRST.index(path.name))
+        return (1, -sum(1 for item in files[path] if item.get_closest_marker("slow")))
+
+    items[:] = [item for path in sorted(files, key=weight) for item in files[path]]
+
 
 def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     """The environment every test runs in (and every template a test copies is built in)."""
@@ -116,7 +143,12 @@ def _demo_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def demo_path(_demo_template, tmp_path) -> Path:
-    """A fresh copy of the demo partnership (built once per test session)."""
+    """A fresh copy of the demo partnership (built once per test session).
+
+    The working file alone: the demo's inbox file (demo.inbox.db, with the submissions its
+    story leaves pending) is not copied, so a test's inbox starts empty, and the inbox
+    tests count on that (``p.inbox.pending() == []`` before anyone sends anything). The
+    tests of the demo's own inbox build the demo themselves, on the dates they need."""
     path = tmp_path / "demo.db"
     shutil.copy(_demo_template, path)
     return path

@@ -49,13 +49,18 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
         capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture
-def served_demo(demo_path, tmp_path):
+@pytest.fixture(scope="module")
+def served_demo(_demo_template, tmp_path_factory, isolated_environment):
+    """The demo served by ``partnership serve``, one server for this module's tests that
+    only read pages (starting one costs over a second of CPU: it publishes first)."""
+    demo = tmp_path_factory.mktemp("served") / "demo.db"
+    shutil.copyfile(_demo_template, demo)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from partnership.cli import main; main()",
-         "--db", str(demo_path), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with isolated_environment():
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from partnership.cli import main; main()",
+             "--db", str(demo), "serve", "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(port, proc)
         yield f"http://127.0.0.1:{port}/"

@@ -1,9 +1,11 @@
 """The inbox site as partners meet it: a real ``partnership inbox serve`` on a free loopback
 port, driven over HTTP (the browser test is test_inbox_browser.py).
 
-Every test here starts a real server process; none of them lets it see the working file:
+Every test here talks to a real server process; none of them lets it see the working file:
 its open files are checked while it answers, and the working file is moved away while
-people submit.
+people submit. A test that stores something starts a server of its own on its own copy of
+the demo; the tests whose requests are all refused or only read (and which check that
+nothing was stored) share one server per module and worker (``refusing_site``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -103,6 +106,29 @@ def site(demo_path, monkeypatch):
         stop(running)
 
 
+@pytest.fixture(scope="module")
+def _shared_site(_demo_template, tmp_path_factory, isolated_environment):
+    db = tmp_path_factory.mktemp("inbox-site") / "demo.db"
+    shutil.copyfile(_demo_template, db)
+    with isolated_environment():
+        running = start(db)
+    try:
+        yield running
+    finally:
+        stop(running)
+
+
+@pytest.fixture
+def refusing_site(_shared_site, monkeypatch):
+    """A server on a copy of the demo shared by the tests that store nothing: each of them
+    checks that nothing was stored, so what one test sends cannot change what the next
+    sees (starting a server costs about a second of CPU)."""
+    monkeypatch.setenv("PARTNERSHIP_TODAY", TODAY)
+    with partnership.open(_shared_site.db) as p:
+        assert p.inbox.pending(states=["draft", "pending", "returned", "accepted"]) == []
+    return _shared_site
+
+
 def csrf(page: str) -> str:
     match = re.search(r'name="csrftoken" value="([^"]+)"', page)
     assert match, "no CSRF token on the page"
@@ -168,7 +194,8 @@ def test_the_server_never_opens_the_working_file(site, tmp_path):
         os.replace(away, site.db)
 
 
-def test_a_bad_figure_comes_back_beside_its_field_and_nothing_is_stored(site):
+def test_a_bad_figure_comes_back_beside_its_field_and_nothing_is_stored(refusing_site):
+    site = refusing_site
     link = site.link("ben-clarke")
     with httpx.Client(timeout=30) as client:
         page = client.get(link)
@@ -183,7 +210,8 @@ def test_a_bad_figure_comes_back_beside_its_field_and_nothing_is_stored(site):
         assert p.inbox.pending(states=["draft", "pending"]) == []
 
 
-def test_another_partners_indicator_is_refused(site):
+def test_another_partners_indicator_is_refused(refusing_site):
+    site = refusing_site
     link = site.link("ben-clarke")
     with partnership.open(site.db) as p:
         scope = p.inbox.scope()["indicators"]
@@ -235,7 +263,8 @@ def test_forged_expired_and_revoked_links_get_a_plain_403(site, monkeypatch):
         assert client.get(site.link("ben-clarke")).status_code == 200
 
 
-def test_a_form_without_the_csrf_token_is_refused(site):
+def test_a_form_without_the_csrf_token_is_refused(refusing_site):
+    site = refusing_site
     link = site.link("ben-clarke")
     with httpx.Client(timeout=30) as client:
         client.get(link)
@@ -253,7 +282,8 @@ def test_a_form_without_the_csrf_token_is_refused(site):
         assert p.inbox.pending() == []
 
 
-def test_huge_bodies_are_refused_before_they_are_read(site):
+def test_huge_bodies_are_refused_before_they_are_read(refusing_site):
+    site = refusing_site
     link = site.link("ben-clarke")
     with httpx.Client(timeout=30) as client:
         page = client.get(link)
@@ -409,7 +439,8 @@ def test_a_written_update_and_a_draft_sent_later(site):
         assert pending["id"] == saved["id"] and pending["kind"] == "update"
 
 
-def test_nothing_of_the_inbox_file_is_visible_through_datasette(site):
+def test_nothing_of_the_inbox_file_is_visible_through_datasette(refusing_site):
+    site = refusing_site
     with httpx.Client(timeout=30) as client:
         for path in ("/inbox", "/inbox/submissions", "/inbox/submissions.json", "/inbox/inbox_meta.json",
                      "/inbox.db", "/inbox?sql=select+*+from+inbox_meta"):
