@@ -197,6 +197,39 @@ def check_target(target: PathLike, *, protect: Iterable[Protected] = (), force: 
     return target
 
 
+@contextlib.contextmanager
+def output_folder(folder: PathLike) -> Iterator[Path]:
+    """The folder a command writes several files into, made if it is missing (its parent
+    must exist: a mistyped path is refused, not built), for the ``with`` block; made here
+    and still empty when the block fails, it is removed again. Each file written into it
+    still goes through :func:`write_output` (never through a link, never the database)."""
+    text = os.fspath(folder)
+    if not text or not text.strip() or "\x00" in text:
+        raise OutputFileError("no folder given; give the path of a folder to write into")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise OutputFileError(f"{text} is a file, not a folder; give a folder to write into "
+                              f"(it is made if it does not exist yet)")
+    made = False
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise OutputFileError(f"cannot make the folder {text}: {path.parent} does not exist; "
+                                  f"check the path")
+        try:
+            path.mkdir()
+        except OSError as exc:
+            raise OutputFileError(f"cannot make the folder {text} ({exc.strerror or exc}); "
+                                  f"give another folder") from None
+        made = True
+    try:
+        yield path
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only if still empty
+        raise
+
+
 def _nearest_file(folder: Path) -> Path | None:
     """The first part of ``folder`` that exists and is not a folder, if any."""
     for part in [*reversed(folder.parents), folder]:

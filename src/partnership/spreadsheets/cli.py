@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import IO
 
@@ -48,12 +49,10 @@ def returns_make(ctx: Context, partner: str | None, all_dir: str | None, output:
         raise click.UsageError("give --partner PARTNER (one workbook) or --all DIR (one per partner)")
     if all_dir and output:
         raise click.UsageError("--output goes with --partner; --all writes into DIR")
-    with ctx.open() as p:
+    with ctx.open() as p, (outfiles.output_folder(all_dir) if all_dir else contextlib.nullcontext()):
         slugs = [partner] if partner else [x.slug for x in p.partners.list()]
         if partner:
             p.partners.get(partner)
-        if all_dir:
-            Path(all_dir).mkdir(parents=True, exist_ok=True)
         targets = [output or f"{slugs[0]}-return.xlsx"] if partner else [
             str(Path(all_dir or ".") / f"{s}-return.xlsx") for s in slugs]
         protect = outfiles.protected_paths(ctx.db)
