@@ -127,6 +127,18 @@ def test_only_that_person_is_touched(p):
     assert p.forget_person("jo-bloggs").new_slug == "former-member-2"
 
 
+def test_changes_they_made_under_their_name_are_rewritten(p, tmp_path):
+    p.partners.add(slug="police", name="Police", kind="police")
+    add_zebedee(p, "police")
+    path = Path(p.store.path)
+    with partnership.open(path, actor=NAME) as as_them:  # 'partnership --as "Zebedee ..."'
+        as_them.partners.add(slug="council", name="Council", kind="council")
+    result = p.forget_person("zeb-q")
+    actors = {r["actor"] for r in p.store.query("SELECT actor FROM changes")}
+    assert NAME not in actors and FORMER_NAME in actors and result.log_entries >= 2
+    assert_gone(path, NAME, EMAIL, PHONE)
+
+
 def test_free_text_that_still_names_them_is_listed(small):
     small.partners.update("lancs-council", description="Ask Jo Bloggs about the PCSOs")
     result = small.forget_person("jo-bloggs")

@@ -348,18 +348,21 @@ def _scrub_log(conn: sqlite3.Connection, scrub: _Scrubber) -> tuple[int, int]:
     """Rewrite the change-log entries that mention the person; erase undo's private
     copies of their details. Returns (entries rewritten, private copies erased)."""
     rewritten = 0
-    like = " OR ".join("instr(lower(key || ' ' || summary || ' ' || data), ?)" for _ in scrub.needles)
-    rows = conn.execute(f"SELECT id, entity, key, summary, data FROM changes WHERE {like}",
+    # who made a change (--as NAME) may be the person too
+    like = " OR ".join("instr(lower(key || ' ' || summary || ' ' || data || ' ' || coalesce(actor, '')), ?)"
+                       for _ in scrub.needles)
+    rows = conn.execute(f"SELECT id, entity, key, summary, data, actor FROM changes WHERE {like}",
                         [n.lower() for n in scrub.needles]).fetchall()
-    for ident, entity, key, summary, data in rows:
+    for ident, entity, key, summary, data, actor in rows:
         parsed = json.loads(data or "{}")
         if entity == "person" and key == scrub.slug:
             _person_fields(parsed)
         new_key, new_summary = scrub.text(key), scrub.text(summary)
+        new_actor = actor if actor is None else scrub.text(actor)
         new_data = json.dumps(scrub.value(parsed), default=str, sort_keys=True)
-        if (new_key, new_summary, new_data) != (key, summary, data):
-            conn.execute("UPDATE changes SET key = ?, summary = ?, data = ? WHERE id = ?",
-                         [new_key, new_summary, new_data, ident])
+        if (new_key, new_summary, new_data, new_actor) != (key, summary, data, actor):
+            conn.execute("UPDATE changes SET key = ?, summary = ?, data = ?, actor = ? WHERE id = ?",
+                         [new_key, new_summary, new_data, new_actor, ident])
             rewritten += 1
     erased = 0
     for ident, data in conn.execute("SELECT change, data FROM change_private").fetchall():
