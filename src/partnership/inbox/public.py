@@ -23,11 +23,16 @@ def freshness_sql() -> str:
 
     as_of = "(SELECT as_of FROM site WHERE id = 1)"
     return f"""
-    WITH reported AS (
-        SELECT r.partner AS partner, i.slug AS indicator,
+    WITH due AS MATERIALIZED (
+        -- once per indicator, not once per partner reporting it (publish, issue 19)
+        SELECT i.slug AS indicator,
                date(coalesce((SELECT max(o.date) FROM observations o WHERE o.indicator = i.slug),
                              i.baseline_date), '+' || ({_DAYS}) || ' days') AS next_due
-        FROM ({REPORTERS_SQL}) r JOIN indicators i ON i.slug = r.indicator
+        FROM indicators i
+    ),
+    reported AS (
+        SELECT r.partner AS partner, d.indicator AS indicator, d.next_due AS next_due
+        FROM ({REPORTERS_SQL}) r JOIN due d ON d.indicator = r.indicator
     )
     SELECT pa.slug AS partner, pa.name AS partner_name,
            count(rp.indicator) AS indicators_reported,
