@@ -364,14 +364,14 @@ def _scrub_log(conn: sqlite3.Connection, scrub: _Scrubber) -> tuple[int, int]:
             conn.execute("UPDATE changes SET key = ?, summary = ?, data = ?, actor = ? WHERE id = ?",
                          [new_key, new_summary, new_data, new_actor, ident])
             rewritten += 1
-    erased = 0
-    for ident, data in conn.execute("SELECT change, data FROM change_private").fetchall():
-        about = conn.execute("SELECT entity, key FROM changes WHERE id = ?", [ident]).fetchone()
-        if (about is not None and about[0] == "person" and about[1] == scrub.new_slug) \
-                or scrub.names_or_details(data):
-            conn.execute("DELETE FROM change_private WHERE change = ?", [ident])
-            erased += 1
-    return rewritten, erased
+    # undo's private copies: those of the person's own entries (keyed by the new identifier
+    # by now), and any other that holds one of their names or details
+    doomed = [ident for ident, own, data in conn.execute(
+        "SELECT cp.change, c.entity = 'person' AND c.key = ?, cp.data FROM change_private cp "
+        "LEFT JOIN changes c ON c.id = cp.change", [scrub.new_slug])
+        if own or scrub.names_or_details(data)]
+    conn.executemany("DELETE FROM change_private WHERE change = ?", [(i,) for i in doomed])
+    return rewritten, len(doomed)
 
 
 def _still_named(conn: sqlite3.Connection, scrub: _Scrubber) -> list[str]:
